@@ -1,0 +1,204 @@
+//! Hook dispatch cost, with baselines measured in the same run:
+//!
+//! - in process: one hook (`guard-commands`) in a fresh instance, pooled and on-demand
+//!   allocators, versus spawning `/bin/true` and a Python hook making the same decision;
+//! - `cchost hook` as a whole process (what Claude Code runs) versus the same two.
+//!
+//! Prints p50/p90 per case and the ratios. Run with `cargo bench -p cchost --bench hooks`.
+
+use std::{
+    io::Write,
+    path::Path,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use cchost::{
+    hooks::{HookInput, dispatch::wit_event},
+    plugins::{PluginRegistry, bindings::Decision, grants::PathContext},
+    runtime::{Allocation, ComponentCache},
+};
+
+const PAYLOAD: &str = r#"{"session_id":"bench","transcript_path":"/tmp/t.jsonl","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf /"},"tool_use_id":"t1"}"#;
+
+struct Stats {
+    p50: Duration,
+    p90: Duration,
+    samples: usize,
+}
+
+fn measure(samples: usize, mut once: impl FnMut()) -> Stats {
+    for _ in 0..(samples / 10).max(3) {
+        once();
+    }
+    let mut times: Vec<Duration> = (0..samples)
+        .map(|_| {
+            let start = Instant::now();
+            once();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    Stats {
+        p50: times[times.len() / 2],
+        p90: times[times.len() * 9 / 10],
+        samples,
+    }
+}
+
+fn run_process(program: &str, args: &[&str], stdin: &str, envs: &[(&str, &Path)]) -> Vec<u8> {
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (*k, *v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("wait").stdout
+}
+
+fn in_process(allocation: Allocation, cache: &Path) -> Stats {
+    let registry = PluginRegistry::new(
+        allocation,
+        ComponentCache::at(cache),
+        Vec::new(),
+        PathContext::default(),
+    )
+    .expect("registry");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let input = HookInput::parse(PAYLOAD.as_bytes(), None).unwrap();
+    let event = wit_event(&input);
+    measure(5_000, || {
+        let response = runtime
+            .block_on(registry.call_hook("guard-commands", &event, None))
+            .expect("hook call");
+        assert!(matches!(response.decision, Decision::Deny(_)));
+    })
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is accepted and ignored.
+    let work = tempfile::tempdir().unwrap();
+    let cache = work.path().join("cache");
+    let project = work.path().join("project");
+    std::fs::create_dir_all(project.join(".cchost")).unwrap();
+    std::fs::write(
+        project.join(".cchost/config.toml"),
+        "[[hooks.PreToolUse]]\nmatcher = \"Bash\"\nplugin = \"guard-commands\"\n",
+    )
+    .unwrap();
+    let payload = PAYLOAD.replace("\"/tmp\"", &format!("{:?}", project.display().to_string()));
+    let python_hook = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/bench/python_hook.py");
+    let cchost = env!("CARGO_BIN_EXE_cchost");
+    let envs = [("XDG_CACHE_HOME", cache.as_path()), ("HOME", work.path())];
+
+    let mut rows: Vec<(&str, Stats)> = Vec::new();
+    rows.push((
+        "in-process, pooling allocator",
+        in_process(Allocation::Pooling, &cache.join("cchost")),
+    ));
+    rows.push((
+        "in-process, on-demand allocator",
+        in_process(Allocation::OnDemand, &cache.join("cchost")),
+    ));
+    rows.push((
+        "cchost hook (whole process)",
+        measure(300, || {
+            let out = run_process(cchost, &["hook"], &payload, &envs);
+            assert!(
+                out.starts_with(b"{\"hookSpecificOutput\""),
+                "{}",
+                String::from_utf8_lossy(&out)
+            );
+        }),
+    ));
+    rows.push((
+        "spawn /bin/true",
+        measure(300, || {
+            run_process("/bin/true", &[], "", &[]);
+        }),
+    ));
+    let python = which_python();
+    rows.push((
+        "Python hook (same decision)",
+        measure(60, || {
+            let out = run_process(&python, &[python_hook], &payload, &[]);
+            assert!(out.starts_with(b"{\"hookSpecificOutput\""));
+        }),
+    ));
+
+    println!(
+        "\n{:<34} {:>10} {:>10} {:>8}",
+        "case", "p50", "p90", "samples"
+    );
+    for (name, stats) in &rows {
+        println!(
+            "{name:<34} {:>10} {:>10} {:>8}",
+            fmt(stats.p50),
+            fmt(stats.p90),
+            stats.samples
+        );
+    }
+    let p50 = |name: &str| {
+        rows.iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1
+            .p50
+            .as_secs_f64()
+    };
+    let pooled = p50("in-process, pooling allocator");
+    let process = p50("cchost hook (whole process)");
+    let bin_true = p50("spawn /bin/true");
+    let python = p50("Python hook (same decision)");
+    println!("\nratios (p50):");
+    println!(
+        "  spawn /bin/true / in-process (pooling)   = {:>8.1}x",
+        bin_true / pooled
+    );
+    println!(
+        "  Python hook     / in-process (pooling)   = {:>8.1}x",
+        python / pooled
+    );
+    println!(
+        "  spawn /bin/true / cchost hook process    = {:>8.2}x",
+        bin_true / process
+    );
+    println!(
+        "  Python hook     / cchost hook process    = {:>8.1}x",
+        python / process
+    );
+}
+
+fn which_python() -> String {
+    for candidate in ["python3", "python"] {
+        if Command::new(candidate)
+            .arg("-c")
+            .arg("0")
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            return candidate.to_string();
+        }
+    }
+    panic!("the benchmark needs python3 for its Python-hook baseline");
+}
+
+fn fmt(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us < 1_000.0 {
+        format!("{us:.1} µs")
+    } else {
+        format!("{:.2} ms", us / 1_000.0)
+    }
+}

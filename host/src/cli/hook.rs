@@ -1,0 +1,305 @@
+//! `cchost hook`: the drop-in Claude Code hook command, and `cchost hook install`.
+
+use std::{
+    io::{Read, Write},
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::{
+    config::Config,
+    hooks::{self, ClaudeReply, HookInput, HookSet, wire},
+    plugins::{PluginRegistry, grants::PathContext},
+    runtime::{Allocation, ComponentCache},
+};
+
+/// Largest hook payload read from stdin.
+const MAX_PAYLOAD_BYTES: u64 = 64 << 20;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HookArgs {
+    /// Event name (e.g. PreToolUse); default: the payload's `hook_event_name`.
+    event: Option<String>,
+    #[command(subcommand)]
+    command: Option<HookCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+enum HookCommand {
+    /// Add `cchost hook` to Claude Code's settings.json, keeping everything already there.
+    Install(InstallArgs),
+}
+
+#[derive(Debug, Args)]
+struct InstallArgs {
+    /// The project's shared settings: `<project>/.claude/settings.json` (default).
+    #[arg(long, group = "scope")]
+    project: bool,
+    /// The project's personal settings: `<project>/.claude/settings.local.json`.
+    #[arg(long, group = "scope")]
+    local: bool,
+    /// Your user settings: `~/.claude/settings.json`.
+    #[arg(long, group = "scope")]
+    user: bool,
+    /// Events to hook (repeatable); default: the events bound in cchost's configuration.
+    #[arg(long = "event", value_name = "EVENT")]
+    events: Vec<String>,
+    /// The command Claude Code should run; default: this executable's absolute path + ` hook`.
+    #[arg(long)]
+    command: Option<String>,
+    /// Print the resulting settings instead of writing them.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub fn run(args: HookArgs) -> ExitCode {
+    if let Some(HookCommand::Install(install_args)) = args.command {
+        return match install(install_args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(super::exit::USAGE)
+            }
+        };
+    }
+    let reply = handle_event(args.event.as_deref());
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(reply.stdout.as_bytes());
+    let _ = stdout.flush();
+    if !reply.stderr.is_empty() {
+        eprintln!("{}", reply.stderr);
+    }
+    ExitCode::from(reply.exit_code.clamp(0, 255) as u8)
+}
+
+/// Reads the payload, runs the matching hooks and renders Claude Code's answer. Anything that
+/// stops cchost itself from deciding fails closed on permission events (see `wire::render_error`).
+fn handle_event(event_arg: Option<&str>) -> ClaudeReply {
+    let mut payload = Vec::new();
+    if let Err(e) = std::io::stdin()
+        .take(MAX_PAYLOAD_BYTES)
+        .read_to_end(&mut payload)
+    {
+        return wire::render_error(event_arg, &format!("cchost hook: cannot read stdin: {e}"));
+    }
+    let input = match HookInput::parse(&payload, event_arg) {
+        Ok(input) => input,
+        Err(e) => return wire::render_error(event_arg, &format!("cchost hook: {e:#}")),
+    };
+    match decide(&input) {
+        Ok(reply) => reply,
+        Err(e) => wire::render_error(Some(&input.event_name), &format!("cchost hook: {e:#}")),
+    }
+}
+
+fn decide(input: &HookInput) -> Result<ClaudeReply> {
+    let cwd = match input.cwd() {
+        Some(cwd) => PathBuf::from(cwd),
+        None => std::env::current_dir().context("determine the working directory")?,
+    };
+    let config = Config::load(&cwd)?;
+    let hook_set = HookSet::from_config(&config)?;
+    let bindings = hook_set.matching(input);
+    if bindings.is_empty() {
+        // The common case for most events: answer without creating an engine at all.
+        return Ok(ClaudeReply {
+            exit_code: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+        });
+    }
+    let registry = PluginRegistry::new(
+        Allocation::OnDemand,
+        ComponentCache::from_env(),
+        config.plugin_specs()?,
+        PathContext::from_env(config.project_root.clone()),
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .context("start the async runtime")?;
+    let merged = runtime.block_on(hooks::dispatch(&registry, &bindings, input));
+    Ok(wire::render(&input.event_name, &merged))
+}
+
+fn install(args: InstallArgs) -> Result<()> {
+    let cwd = std::env::current_dir().context("determine the working directory")?;
+    let settings_path = if args.user {
+        let home = std::env::var_os("HOME").context("HOME is not set")?;
+        PathBuf::from(home).join(".claude/settings.json")
+    } else {
+        let root = crate::config::find_project_root(&cwd).unwrap_or_else(|| cwd.clone());
+        let file = if args.local {
+            "settings.local.json"
+        } else {
+            "settings.json"
+        };
+        root.join(".claude").join(file)
+    };
+    let command = match args.command {
+        Some(command) => command,
+        None => {
+            let exe = std::env::current_exe().context("locate the cchost executable")?;
+            format!("{} hook", shell_quote(&exe))
+        }
+    };
+    let mut events = args.events;
+    if events.is_empty() {
+        let config = Config::load(&cwd)?;
+        events = HookSet::from_config(&config)?
+            .events()
+            .map(String::from)
+            .collect();
+        events.dedup();
+    }
+    if events.is_empty() {
+        bail!(
+            "no events to install: bind hooks under [[hooks.<Event>]] in .cchost/config.toml, \
+             or pass --event PreToolUse"
+        );
+    }
+
+    let existing = match std::fs::read_to_string(&settings_path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("read {}", settings_path.display())),
+    };
+    let mut settings: Value = match &existing {
+        Some(text) if !text.trim().is_empty() => serde_json::from_str(text).with_context(|| {
+            format!(
+                "{} is not valid JSON; fix it first (nothing was changed)",
+                settings_path.display()
+            )
+        })?,
+        _ => json!({}),
+    };
+    let added = add_hook_entries(&mut settings, &events, &command)
+        .with_context(|| format!("update {}", settings_path.display()))?;
+    let text = serde_json::to_string_pretty(&settings)? + "\n";
+    if args.dry_run {
+        print!("{text}");
+        return Ok(());
+    }
+    if added.is_empty() {
+        println!(
+            "{} already runs `{command}` on every requested event",
+            settings_path.display()
+        );
+        return Ok(());
+    }
+    if let Some(parent) = settings_path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("create {}", parent.display()))?;
+    }
+    if let Some(old) = &existing {
+        let backup = settings_path.with_extension("json.bak");
+        std::fs::write(&backup, old)
+            .with_context(|| format!("write backup {}", backup.display()))?;
+        println!("backup: {}", backup.display());
+    }
+    write_atomically(&settings_path, text.as_bytes())?;
+    println!(
+        "{}: added `{command}` for {}",
+        settings_path.display(),
+        added.join(", ")
+    );
+    Ok(())
+}
+
+/// Adds a `{matcher: "", hooks: [{type: command, command}]}` group for each event that does not
+/// already run `command`; returns the events it added.
+fn add_hook_entries(settings: &mut Value, events: &[String], command: &str) -> Result<Vec<String>> {
+    let root = settings
+        .as_object_mut()
+        .context("the settings file must hold a JSON object")?;
+    let hooks = root
+        .entry("hooks")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .context("`hooks` must be an object")?;
+    let mut added = Vec::new();
+    for event in events {
+        let groups = hooks
+            .entry(event.clone())
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .with_context(|| format!("`hooks.{event}` must be an array"))?;
+        let present = groups.iter().any(|group| {
+            group["hooks"]
+                .as_array()
+                .is_some_and(|hs| hs.iter().any(|h| h["command"] == command))
+        });
+        if !present {
+            groups.push(json!({
+                "matcher": "",
+                "hooks": [{"type": "command", "command": command, "timeout": 30}]
+            }));
+            added.push(event.clone());
+        }
+    }
+    Ok(added)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("create a temporary file in {}", dir.display()))?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path)
+        .with_context(|| format!("replace {}", path.display()))?;
+    Ok(())
+}
+
+/// Quotes a path for the shell command line Claude Code runs (it passes hooks to `sh -c`).
+fn shell_quote(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+    {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_keeps_existing_hooks_and_is_idempotent() {
+        let mut settings = json!({
+            "model": "opus",
+            "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "other"}]}]}
+        });
+        let events = vec!["PreToolUse".to_string(), "Stop".to_string()];
+        let added = add_hook_entries(&mut settings, &events, "cchost hook").unwrap();
+        assert_eq!(added, events);
+        assert_eq!(settings["model"], "opus");
+        assert_eq!(settings["hooks"]["PreToolUse"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+            "other"
+        );
+        let again = add_hook_entries(&mut settings, &events, "cchost hook").unwrap();
+        assert!(again.is_empty());
+    }
+
+    #[test]
+    fn install_refuses_settings_of_the_wrong_shape() {
+        let mut settings = json!({"hooks": []});
+        assert!(add_hook_entries(&mut settings, &["Stop".into()], "x").is_err());
+    }
+
+    #[test]
+    fn paths_with_spaces_are_quoted() {
+        assert_eq!(shell_quote(Path::new("/usr/bin/cchost")), "/usr/bin/cchost");
+        assert_eq!(shell_quote(Path::new("/a b/it's")), r"'/a b/it'\''s'");
+    }
+}

@@ -1,0 +1,161 @@
+//! Choosing the hooks an event triggers and running them: every match in parallel, each in a
+//! fresh sandbox with its own timeout, failures turned into outcomes by the binding's `on_error`.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use futures::future::join_all;
+
+use super::{
+    event::{HookInput, KnownEvent},
+    matcher::Matcher,
+    merge::{self, HookOutcome, Merged, OnError, Verdict},
+};
+use crate::{
+    config::{Config, OnErrorSetting},
+    plugins::{PluginRegistry, bindings},
+};
+
+/// One `[[hooks.<Event>]]` entry, validated.
+#[derive(Debug)]
+pub struct PreparedBinding {
+    pub event: String,
+    pub matcher: Matcher,
+    pub plugin: String,
+    pub on_error: OnError,
+    pub timeout: Option<Duration>,
+}
+
+/// All hook bindings of a configuration, in configuration order.
+#[derive(Debug, Default)]
+pub struct HookSet {
+    bindings: Vec<PreparedBinding>,
+}
+
+impl HookSet {
+    pub fn from_config(config: &Config) -> Result<HookSet> {
+        let mut bindings = Vec::new();
+        for (event, entries) in &config.hooks {
+            for (index, entry) in entries.iter().enumerate() {
+                let matcher = Matcher::parse(entry.matcher.as_deref().unwrap_or(""))
+                    .with_context(|| format!("[[hooks.{event}]] entry {}", index + 1))?;
+                let on_error = match entry.on_error {
+                    Some(OnErrorSetting::Deny) => OnError::Deny,
+                    Some(OnErrorSetting::Allow) => OnError::Allow,
+                    None => OnError::default_for(event),
+                };
+                bindings.push(PreparedBinding {
+                    event: event.clone(),
+                    matcher,
+                    plugin: entry.plugin.clone(),
+                    on_error,
+                    timeout: entry.timeout_ms.map(Duration::from_millis),
+                });
+            }
+        }
+        Ok(HookSet { bindings })
+    }
+
+    /// The bindings `input` triggers, in configuration order.
+    pub fn matching<'a>(&'a self, input: &HookInput) -> Vec<&'a PreparedBinding> {
+        let known = KnownEvent::from_name(&input.event_name);
+        let subject = known.and_then(|event| event.matcher_subject(input));
+        // Events without a subject (UserPromptSubmit, Stop, unknown ones) run every hook bound
+        // to them, as Claude Code does.
+        let has_subject =
+            known.is_some_and(|event| event.matcher_subject(input).is_some()) || subject.is_some();
+        self.bindings
+            .iter()
+            .filter(|b| b.event == input.event_name)
+            .filter(|b| !has_subject || b.matcher.matches(subject))
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bindings.is_empty()
+    }
+
+    pub fn events(&self) -> impl Iterator<Item = &str> {
+        self.bindings.iter().map(|b| b.event.as_str())
+    }
+}
+
+/// The typed core fields of an event plus its raw JSON, as plugins receive it.
+pub fn wit_event(input: &HookInput) -> bindings::HookEvent {
+    let json = |v: Option<&serde_json::Value>| v.map(|v| v.to_string());
+    bindings::HookEvent {
+        name: input.event_name.clone(),
+        session_id: input.session_id().map(str::to_string),
+        cwd: input.cwd().map(str::to_string),
+        tool_name: input.tool_name().map(str::to_string),
+        tool_input: json(input.tool_input()),
+        tool_response: json(input.tool_response()),
+        prompt: input.prompt().map(str::to_string),
+        raw: serde_json::Value::Object(input.raw.clone()).to_string(),
+    }
+}
+
+/// Runs `bindings` on `input` concurrently and merges their answers in configuration order.
+pub async fn dispatch(
+    registry: &PluginRegistry,
+    bindings: &[&PreparedBinding],
+    input: &HookInput,
+) -> Merged {
+    let event = wit_event(input);
+    let runs = bindings.iter().map(|binding| {
+        let event = &event;
+        async move {
+            match registry
+                .call_hook(&binding.plugin, event, binding.timeout)
+                .await
+            {
+                Ok(response) => outcome(binding, &input.event_name, response),
+                Err(error) => {
+                    tracing::warn!("{error}");
+                    merge::failure_outcome(
+                        &binding.plugin,
+                        &input.event_name,
+                        &error.failure.to_string(),
+                        binding.on_error,
+                    )
+                }
+            }
+        }
+    });
+    let outcomes = join_all(runs).await;
+    merge::merge(&input.event_name, input.tool_input(), outcomes)
+}
+
+fn outcome(
+    binding: &PreparedBinding,
+    event: &str,
+    response: bindings::HookResponse,
+) -> HookOutcome {
+    let updated_input = match response.updated_input.as_deref().map(serde_json::from_str) {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(e)) => {
+            return merge::failure_outcome(
+                &binding.plugin,
+                event,
+                &format!("returned an updated input that is not JSON: {e}"),
+                binding.on_error,
+            );
+        }
+    };
+    let verdict = match response.decision {
+        bindings::Decision::None => Verdict::None,
+        bindings::Decision::Allow(reason) => Verdict::Allow(reason),
+        bindings::Decision::Deny(reason) => Verdict::Deny(reason),
+        bindings::Decision::Ask(reason) => Verdict::Ask(reason),
+        bindings::Decision::Defer => Verdict::Defer,
+        bindings::Decision::Block(reason) => Verdict::Block(reason),
+    };
+    HookOutcome {
+        hook: binding.plugin.clone(),
+        verdict,
+        updated_input,
+        additional_context: response.additional_context,
+        system_message: response.system_message,
+    }
+}

@@ -1,0 +1,12 @@
+//! cchost: an extensible host for AI-agent orchestration in the style of Claude Code, where every
+//! user extension — hooks, validation gates, agent behaviours — is a sandboxed WebAssembly
+//! component that can reach only what its manifest declares and the user grants.
+//!
+//! Layers, top to bottom (data flows one way): [`cli`] → [`config`] → [`hooks`] →
+//! [`plugins`] → [`runtime`].
+
+pub mod cli;
+pub mod config;
+pub mod hooks;
+pub mod plugins;
+pub mod runtime;

@@ -1,0 +1,5 @@
+//! The `cchost` executable.
+
+fn main() -> std::process::ExitCode {
+    cchost::cli::main()
+}

@@ -1,0 +1,42 @@
+//! Host bindings generated from `wit/` (the one source of truth), one module per world; the
+//! shared interfaces are generated once, in `hook`, and reused by the other worlds.
+
+pub mod hook {
+    wasmtime::component::bindgen!({
+        world: "hook",
+        path: "../wit",
+        exports: { default: async },
+        additional_derives: [PartialEq],
+    });
+}
+
+pub mod gate {
+    wasmtime::component::bindgen!({
+        world: "gate",
+        path: "../wit",
+        exports: { default: async },
+        with: {
+            "cchost:plugin/types": super::hook::cchost::plugin::types,
+            "cchost:plugin/log": super::hook::cchost::plugin::log,
+            "cchost:plugin/config": super::hook::cchost::plugin::config,
+        },
+    });
+}
+
+pub mod agent {
+    wasmtime::component::bindgen!({
+        world: "agent",
+        path: "../wit",
+        exports: { default: async },
+        with: {
+            "cchost:plugin/types": super::hook::cchost::plugin::types,
+            "cchost:plugin/log": super::hook::cchost::plugin::log,
+            "cchost:plugin/config": super::hook::cchost::plugin::config,
+        },
+    });
+}
+
+pub use hook::cchost::plugin::types::{
+    AgentOutput, Decision, Finding, GateInput, GateReport, GateStatus, HookEvent, HookResponse,
+    Severity, Task,
+};

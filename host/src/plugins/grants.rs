@@ -1,0 +1,476 @@
+//! Capabilities, deny by default: what a manifest declares, what the user grants, and the
+//! effective rights of a plugin — declared ∩ granted. Nothing outside the effective rights is
+//! reachable from the plugin: files become WASI preopens, env names are copied one by one,
+//! network patterns become the socket address check. Every refusal names the plugin, the
+//! capability and the target.
+
+use std::{
+    net::{IpAddr, SocketAddr, ToSocketAddrs},
+    path::{Component, Path, PathBuf},
+};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+/// A set of capabilities, as declared in a manifest or granted in the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    #[serde(default)]
+    pub files: Vec<FileAccess>,
+    /// Environment variable names.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// `host:port` patterns; `*` stands for any host or any port.
+    #[serde(default)]
+    pub network: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileAccess {
+    /// Absolute, `~/…`, `${PROJECT}/…`, or (in a grant) relative to the project root.
+    pub path: String,
+    pub access: Access,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    Read,
+    ReadWrite,
+}
+
+/// What `${PROJECT}`, `~` and relative paths mean.
+#[derive(Debug, Clone, Default)]
+pub struct PathContext {
+    pub project_root: Option<PathBuf>,
+    pub home: Option<PathBuf>,
+}
+
+impl PathContext {
+    pub fn from_env(project_root: Option<PathBuf>) -> Self {
+        PathContext {
+            project_root,
+            home: std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+
+    /// The absolute, lexically normalised path `raw` stands for.
+    pub fn resolve(&self, raw: &str) -> Result<PathBuf> {
+        let path = if let Some(rest) = raw.strip_prefix("${PROJECT}") {
+            let root = self
+                .project_root
+                .as_ref()
+                .with_context(|| format!("`{raw}` needs a project, but none was found"))?;
+            root.join(rest.trim_start_matches('/'))
+        } else if raw == "~" || raw.starts_with("~/") {
+            let home = self
+                .home
+                .as_ref()
+                .with_context(|| format!("`{raw}` needs a home directory, but HOME is not set"))?;
+            home.join(raw[1..].trim_start_matches('/'))
+        } else if Path::new(raw).is_absolute() {
+            PathBuf::from(raw)
+        } else {
+            let root = self.project_root.as_ref().with_context(|| {
+                format!("relative path `{raw}` needs a project root, but none was found")
+            })?;
+            root.join(raw)
+        };
+        Ok(normalize(&path))
+    }
+}
+
+/// Removes `.` and resolves `..` without touching the filesystem.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A `host:port` pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetPattern {
+    pub text: String,
+    host: HostPattern,
+    port: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum HostPattern {
+    Any,
+    Ip(IpAddr),
+    Name(String),
+}
+
+impl NetPattern {
+    pub fn parse(text: &str) -> Result<NetPattern> {
+        let (host, port) = text
+            .rsplit_once(':')
+            .with_context(|| format!("network pattern `{text}` must be `host:port`"))?;
+        let port = match port {
+            "*" => None,
+            port => Some(
+                port.parse::<u16>()
+                    .with_context(|| format!("network pattern `{text}`: bad port `{port}`"))?,
+            ),
+        };
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let host = if host == "*" {
+            HostPattern::Any
+        } else if let Ok(ip) = bare.parse::<IpAddr>() {
+            HostPattern::Ip(ip)
+        } else if !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            HostPattern::Name(host.to_ascii_lowercase())
+        } else {
+            bail!("network pattern `{text}`: bad host `{host}`");
+        };
+        Ok(NetPattern {
+            text: text.to_string(),
+            host,
+            port,
+        })
+    }
+
+    /// Whether every address `other` allows is also allowed by `self`.
+    fn covers(&self, other: &NetPattern) -> bool {
+        let host = match (&self.host, &other.host) {
+            (HostPattern::Any, _) => true,
+            (a, b) => a == b,
+        };
+        let port = self.port.is_none() || self.port == other.port;
+        host && port
+    }
+}
+
+/// A network grant resolved to addresses once, at load time.
+#[derive(Debug, Clone)]
+pub struct NetRule {
+    ips: Option<Vec<IpAddr>>,
+    port: Option<u16>,
+}
+
+impl NetRule {
+    pub fn allows(&self, addr: SocketAddr) -> bool {
+        let ip_ok = self.ips.as_ref().is_none_or(|ips| ips.contains(&addr.ip()));
+        ip_ok && self.port.is_none_or(|p| p == addr.port())
+    }
+}
+
+/// What a plugin may actually use.
+#[derive(Debug, Clone, Default)]
+pub struct EffectiveRights {
+    /// Directories preopened at the same path inside the guest.
+    pub files: Vec<(PathBuf, Access)>,
+    pub env: Vec<String>,
+    pub network: Vec<NetRule>,
+    /// The granted patterns behind `network`, for messages.
+    pub network_patterns: Vec<String>,
+}
+
+/// Something granted that the plugin never declared (so it was not given), for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undeclared {
+    pub capability: &'static str,
+    pub target: String,
+}
+
+/// Declared ∩ granted for one plugin.
+pub fn effective_rights(
+    plugin: &str,
+    declared: &Capabilities,
+    granted: &Capabilities,
+    paths: &PathContext,
+) -> Result<(EffectiveRights, Vec<Undeclared>)> {
+    let mut rights = EffectiveRights::default();
+    let mut undeclared = Vec::new();
+
+    let declared_files = declared
+        .files
+        .iter()
+        .map(|f| Ok((paths.resolve(&f.path)?, f.access)))
+        .collect::<Result<Vec<_>>>()
+        .with_context(|| format!("plugin `{plugin}`: manifest capability `files`"))?;
+    for grant in &granted.files {
+        let path = paths
+            .resolve(&grant.path)
+            .with_context(|| format!("plugin `{plugin}`: grant `files`"))?;
+        let best_declared = declared_files
+            .iter()
+            .filter(|(declared, _)| path.starts_with(declared))
+            .map(|(_, access)| *access)
+            .max();
+        let Some(declared_access) = best_declared else {
+            undeclared.push(Undeclared {
+                capability: "files",
+                target: path.display().to_string(),
+            });
+            continue;
+        };
+        let real = path.canonicalize().with_context(|| {
+            format!(
+                "plugin `{plugin}`: granted directory {} cannot be opened",
+                path.display()
+            )
+        })?;
+        anyhow::ensure!(
+            real.is_dir(),
+            "plugin `{plugin}`: granted path {} is not a directory (grants are directories)",
+            real.display()
+        );
+        rights.files.push((real, declared_access.min(grant.access)));
+    }
+
+    for name in &granted.env {
+        if declared.env.contains(name) {
+            rights.env.push(name.clone());
+        } else {
+            undeclared.push(Undeclared {
+                capability: "env",
+                target: name.clone(),
+            });
+        }
+    }
+
+    let declared_net = declared
+        .network
+        .iter()
+        .map(|p| NetPattern::parse(p))
+        .collect::<Result<Vec<_>>>()
+        .with_context(|| format!("plugin `{plugin}`: manifest capability `network`"))?;
+    for text in &granted.network {
+        let pattern = NetPattern::parse(text)
+            .with_context(|| format!("plugin `{plugin}`: grant `network`"))?;
+        if !declared_net.iter().any(|d| d.covers(&pattern)) {
+            undeclared.push(Undeclared {
+                capability: "network",
+                target: text.clone(),
+            });
+            continue;
+        }
+        let ips = match &pattern.host {
+            HostPattern::Any => None,
+            HostPattern::Ip(ip) => Some(vec![*ip]),
+            HostPattern::Name(name) => Some(
+                (name.as_str(), pattern.port.unwrap_or(0))
+                    .to_socket_addrs()
+                    .with_context(|| format!("plugin `{plugin}`: resolve granted host `{name}`"))?
+                    .map(|a| a.ip())
+                    .collect(),
+            ),
+        };
+        rights.network.push(NetRule {
+            ips,
+            port: pattern.port,
+        });
+        rights.network_patterns.push(pattern.text);
+    }
+    Ok((rights, undeclared))
+}
+
+/// The capability an imported interface needs, or why it can never be linked.
+enum ImportRule {
+    Always,
+    Network,
+    Unsupported(&'static str),
+}
+
+fn import_rule(interface: &str) -> ImportRule {
+    let (package, _) = interface.split_once('/').unwrap_or((interface, ""));
+    let package = package.split('@').next().unwrap_or(package);
+    match package {
+        // Harmless by construction: stdio goes to capped buffers, env holds only granted names,
+        // and the filesystem shows only granted preopens (none by default).
+        "wasi:io" | "wasi:clocks" | "wasi:random" | "wasi:cli" | "wasi:filesystem" => {
+            ImportRule::Always
+        }
+        "cchost:plugin" => {
+            let name = interface
+                .split_once('/')
+                .map(|(_, rest)| rest.split('@').next().unwrap_or(rest))
+                .unwrap_or("");
+            match name {
+                "types" | "log" | "config" => ImportRule::Always,
+                _ => ImportRule::Unsupported("this cchost version does not provide it yet"),
+            }
+        }
+        "wasi:sockets" => ImportRule::Network,
+        "wasi:http" => ImportRule::Unsupported("outgoing HTTP is not offered to plugins"),
+        _ => ImportRule::Unsupported("it is not part of the cchost plugin contract"),
+    }
+}
+
+/// Refuses a component whose imports exceed its rights, naming the interface and the grant.
+pub fn check_imports<'a>(
+    plugin: &str,
+    imports: impl IntoIterator<Item = &'a str>,
+    rights: &EffectiveRights,
+) -> Result<()> {
+    for interface in imports {
+        match import_rule(interface) {
+            ImportRule::Always => {}
+            ImportRule::Network if !rights.network.is_empty() => {}
+            ImportRule::Network => bail!(
+                "plugin `{plugin}` imports `{interface}` but has no network grant: declare \
+                 `network = [\"host:port\"]` in its manifest and grant it under \
+                 [plugins.{plugin}.grant]"
+            ),
+            ImportRule::Unsupported(why) => {
+                bail!("plugin `{plugin}` imports `{interface}`, which cannot be granted: {why}")
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(files: &[(&str, Access)], env: &[&str], network: &[&str]) -> Capabilities {
+        Capabilities {
+            files: files
+                .iter()
+                .map(|(p, a)| FileAccess {
+                    path: p.to_string(),
+                    access: *a,
+                })
+                .collect(),
+            env: env.iter().map(|s| s.to_string()).collect(),
+            network: network.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn project() -> (tempfile::TempDir, PathContext) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let ctx = PathContext {
+            project_root: Some(root.clone()),
+            home: Some(root.join("home")),
+        };
+        (dir, ctx)
+    }
+
+    #[test]
+    fn nothing_granted_means_nothing_given() {
+        let (_dir, ctx) = project();
+        let declared = caps(&[("${PROJECT}", Access::ReadWrite)], &["HOME"], &["*:*"]);
+        let (rights, undeclared) =
+            effective_rights("p", &declared, &Capabilities::default(), &ctx).unwrap();
+        assert!(rights.files.is_empty() && rights.env.is_empty() && rights.network.is_empty());
+        assert!(undeclared.is_empty());
+    }
+
+    #[test]
+    fn granted_but_undeclared_is_not_given_and_is_reported() {
+        let (_dir, ctx) = project();
+        let granted = caps(&[(".", Access::Read)], &["AWS_SECRET"], &["127.0.0.1:80"]);
+        let (rights, undeclared) =
+            effective_rights("p", &Capabilities::default(), &granted, &ctx).unwrap();
+        assert!(rights.files.is_empty() && rights.env.is_empty() && rights.network.is_empty());
+        let kinds: Vec<_> = undeclared.iter().map(|u| u.capability).collect();
+        assert_eq!(kinds, ["files", "env", "network"]);
+    }
+
+    #[test]
+    fn access_is_the_weaker_of_declared_and_granted() {
+        let (_dir, ctx) = project();
+        // Declared read-write on the project, granted read on a subdirectory: read on src.
+        let declared = caps(&[("${PROJECT}", Access::ReadWrite)], &[], &[]);
+        let granted = caps(&[("src", Access::ReadWrite)], &[], &[]);
+        let (rights, _) = effective_rights("p", &declared, &granted, &ctx).unwrap();
+        assert_eq!(rights.files[0].1, Access::ReadWrite);
+        let declared = caps(&[("${PROJECT}", Access::Read)], &[], &[]);
+        let (rights, _) = effective_rights("p", &declared, &granted, &ctx).unwrap();
+        assert_eq!(rights.files, [(ctx.resolve("src").unwrap(), Access::Read)]);
+    }
+
+    #[test]
+    fn a_grant_outside_the_declared_directory_is_not_given() {
+        let (_dir, ctx) = project();
+        // `..` cannot climb out of the declared directory.
+        let declared = caps(&[("${PROJECT}/src", Access::Read)], &[], &[]);
+        let granted = caps(&[("src/..", Access::Read)], &[], &[]);
+        let (rights, undeclared) = effective_rights("p", &declared, &granted, &ctx).unwrap();
+        assert!(rights.files.is_empty());
+        assert_eq!(undeclared.len(), 1);
+    }
+
+    #[test]
+    fn a_missing_granted_directory_is_an_error_naming_plugin_and_path() {
+        let (_dir, ctx) = project();
+        let declared = caps(&[("${PROJECT}", Access::Read)], &[], &[]);
+        let granted = caps(&[("nope", Access::Read)], &[], &[]);
+        let err = effective_rights("gate-x", &declared, &granted, &ctx).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("gate-x") && text.contains("nope"), "{text}");
+    }
+
+    #[test]
+    fn env_is_the_intersection_of_names() {
+        let (_dir, ctx) = project();
+        let declared = caps(&[], &["HOME", "LANG"], &[]);
+        let granted = caps(&[], &["LANG", "TOKEN"], &[]);
+        let (rights, undeclared) = effective_rights("p", &declared, &granted, &ctx).unwrap();
+        assert_eq!(rights.env, ["LANG"]);
+        assert_eq!(undeclared[0].target, "TOKEN");
+    }
+
+    #[test]
+    fn network_grants_must_be_covered_by_a_declared_pattern() {
+        let (_dir, ctx) = project();
+        let declared = caps(&[], &[], &["127.0.0.1:*"]);
+        let granted = caps(&[], &[], &["127.0.0.1:8080", "10.0.0.1:80"]);
+        let (rights, undeclared) = effective_rights("p", &declared, &granted, &ctx).unwrap();
+        assert_eq!(rights.network_patterns, ["127.0.0.1:8080"]);
+        assert!(rights.network[0].allows("127.0.0.1:8080".parse().unwrap()));
+        assert!(!rights.network[0].allows("127.0.0.1:8081".parse().unwrap()));
+        assert_eq!(undeclared[0].target, "10.0.0.1:80");
+    }
+
+    #[test]
+    fn bad_network_patterns_are_errors() {
+        for bad in ["localhost", "a b:80", "1.2.3.4:99999", ":80"] {
+            assert!(NetPattern::parse(bad).is_err(), "{bad}");
+        }
+        assert!(NetPattern::parse("[::1]:443").is_ok());
+    }
+
+    #[test]
+    fn imports_beyond_grants_are_refused_with_interface_and_grant_named() {
+        let none = EffectiveRights::default();
+        check_imports(
+            "p",
+            ["wasi:cli/environment@0.2.6", "cchost:plugin/log@0.1.0"],
+            &none,
+        )
+        .unwrap();
+        let err = check_imports("p", ["wasi:sockets/tcp@0.2.6"], &none)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("wasi:sockets/tcp") && err.contains("network"),
+            "{err}"
+        );
+        let err = check_imports("p", ["acme:evil/backdoor"], &none)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("acme:evil/backdoor"), "{err}");
+    }
+}

@@ -1,0 +1,22 @@
+# Developer conveniences; the README's two commands never need `just`.
+
+# Run the whole test suite (the README's test command).
+test:
+    cargo test --workspace
+
+# Format check and clippy, as CI runs them.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Build only the wasm plugins (the host's build script also does this).
+build-plugins:
+    cargo build --target wasm32-wasip2 --profile plugin --target-dir target/plugins -p guard-commands -p protect-paths -p secret-scan -p hostile -p hostile-net
+
+# Benchmarks: in-process hook dispatch and `cchost hook` end to end vs. process hooks.
+bench:
+    cargo bench -p cchost --bench hooks
+
+# The README demo.
+demo:
+    cargo run --release -- hook < examples/claude-code/payloads/rm-rf-root.json

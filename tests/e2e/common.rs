@@ -1,0 +1,110 @@
+//! Shared helpers: where the built plugins are, registries over them, and running `cchost`.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, Output, Stdio},
+};
+
+use cchost::{
+    plugins::{
+        PluginRegistry, PluginSource, PluginSpec, builtin::PLUGIN_BUILD_DIR, grants::Capabilities,
+        grants::PathContext, manifest::LimitSettings,
+    },
+    runtime::{Allocation, ComponentCache},
+};
+use serde_json::{Value, json};
+
+/// The component file of a plugin built by `host/build.rs`.
+pub fn plugin_file(name: &str) -> PathBuf {
+    Path::new(PLUGIN_BUILD_DIR).join(format!("{}.wasm", name.replace('-', "_")))
+}
+
+/// A cache shared by all tests of this run, so each component is compiled once.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cchost-cache")
+}
+
+/// A spec for a plugin file with the given grant, limits and settings.
+pub fn spec(
+    name: &str,
+    file: &str,
+    grant: Capabilities,
+    limits: LimitSettings,
+    settings: Value,
+) -> PluginSpec {
+    let Value::Object(settings) = settings else {
+        panic!("settings must be an object");
+    };
+    PluginSpec {
+        name: name.to_string(),
+        source: PluginSource::File(plugin_file(file)),
+        grant,
+        limits,
+        settings,
+    }
+}
+
+pub fn registry(specs: Vec<PluginSpec>, project: Option<&Path>) -> PluginRegistry {
+    PluginRegistry::new(
+        Allocation::OnDemand,
+        ComponentCache::at(cache_dir()),
+        specs,
+        PathContext::from_env(project.map(Path::to_path_buf)),
+    )
+    .expect("create registry")
+}
+
+/// Runs `cchost <args>` with `stdin`, a private cache and no user configuration.
+pub fn cchost(args: &[&str], stdin: &str, home: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cchost"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", cache_dir().join("xdg"))
+        .env_remove("CCHOST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cchost");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("wait for cchost")
+}
+
+/// A Claude Code PreToolUse payload for a Bash command run in `cwd`.
+pub fn bash_payload(cwd: &Path, command: &str) -> String {
+    json!({
+        "session_id": "e2e",
+        "transcript_path": "/tmp/t.jsonl",
+        "cwd": cwd,
+        "hook_event_name": "PreToolUse",
+        "permission_mode": "default",
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+        "tool_use_id": "toolu_1"
+    })
+    .to_string()
+}
+
+/// stdout parsed as JSON (`Value::Null` when empty).
+pub fn stdout_json(output: &Output) -> Value {
+    let text = String::from_utf8_lossy(&output.stdout);
+    if text.trim().is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {text}"))
+}
+
+/// A temporary project whose `.cchost/config.toml` is `config`.
+pub fn project(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".cchost")).unwrap();
+    std::fs::write(dir.path().join(".cchost/config.toml"), config).unwrap();
+    dir
+}

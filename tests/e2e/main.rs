@@ -1,0 +1,6 @@
+//! End-to-end tests: the real `cchost` binary and library on real components built from
+//! `plugins/` and `tests/plugins/`.
+
+mod common;
+mod hook_cli;
+mod hostile;
