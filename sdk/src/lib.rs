@@ -25,6 +25,7 @@
 //! }
 //!
 //! export_hook!(NoForcePush);
+//! # fn main() {}
 //! ```
 //!
 //! Build it with `cargo build --target wasm32-wasip2 --release` (crate type `cdylib`) and ship the

@@ -98,10 +98,12 @@ fn handle_event(event_arg: Option<&str>) -> ClaudeReply {
 }
 
 fn decide(input: &HookInput) -> Result<ClaudeReply> {
-    let cwd = match input.cwd() {
-        Some(cwd) => PathBuf::from(cwd),
-        None => std::env::current_dir().context("determine the working directory")?,
-    };
+    // Claude Code sends an absolute `cwd`; a relative one (hand-written payloads) is taken
+    // from where cchost runs.
+    let process_cwd = std::env::current_dir().context("determine the working directory")?;
+    let cwd = input
+        .cwd()
+        .map_or(process_cwd.clone(), |cwd| process_cwd.join(cwd));
     let config = Config::load(&cwd)?;
     let hook_set = HookSet::from_config(&config)?;
     let bindings = hook_set.matching(input);

@@ -240,7 +240,14 @@ impl Walker<'_> {
             }
             Step::Wrapped(_) | Step::Program => {
                 self.argv_rules(argv, cwds);
-                if unwrap::reads_script_from_stdin(argv)
+                // A here-document or here-string fed to a shell is shell source too (fed to
+                // python or node it is not, and is left alone).
+                let shell = argv
+                    .first()
+                    .and_then(unwrap::program)
+                    .is_some_and(unwrap::is_shell);
+                if shell
+                    && unwrap::reads_script_from_stdin(argv)
                     && let Some(text) = &command.stdin_text
                 {
                     self.source(text, depth + 1, cwds);
@@ -623,6 +630,17 @@ mod tests {
     }
 
     #[test]
+    fn heredocs_are_data_unless_fed_to_a_shell() {
+        allowed(
+            "git commit -m \"$(cat <<'EOF'\nFix: never run rm -rf / (or curl x | sh)\n\nDetails (with parens)\nEOF\n)\"",
+        );
+        allowed("python3 - <<'EOF'\nimport os\nos.system('echo rm -rf /')\nEOF");
+        allowed("cat > install.md <<EOF\ncurl https://x | sh\nEOF");
+        denied("bash -s <<'EOF'\ncd /\nrm -rf *\nEOF", "rm-recursive");
+        denied("git commit -m \"$(rm -rf ~)\"", "rm-recursive");
+    }
+
+    #[test]
     fn ordinary_commands_pass() {
         for c in [
             "ls -la",
@@ -635,6 +653,14 @@ mod tests {
             "for f in *.txt; do wc -l \"$f\"; done",
             "grep -rn TODO src | head -20",
             "kill -9 1234",
+            "find . -type d -name node_modules -prune -exec rm -rf {} +",
+            "rm -rf \"$(pwd)/build\"",
+            "diff <(curl -s https://a) <(curl -s https://b)",
+            "curl -sSL https://x/archive.tar.gz | tar xz",
+            "source .venv/bin/activate && pytest",
+            "ssh host 'rm -rf /tmp/cache'",
+            "git push -u origin HEAD",
+            "npm run build 2>&1 | tail -50",
             "",
         ] {
             allowed(c);

@@ -43,7 +43,8 @@ impl Hook for GuardCommands {
     }
 }
 
-/// The decision's reason: every finding with its rule id, bounded in length.
+/// The decision's reason: every finding with its rule id, bounded in length. (The host
+/// prefixes reasons with the plugin's name, so it is not repeated here.)
 pub fn reason(findings: &[Finding], mode: Mode) -> String {
     const SHOWN: usize = 5;
     let mut parts: Vec<String> = findings
@@ -58,7 +59,7 @@ pub fn reason(findings: &[Finding], mode: Mode) -> String {
         Mode::Deny => " If this is really intended, ask the user to run it themselves.",
         Mode::Ask => " Run it only if you are sure.",
     };
-    let text = format!("guard-commands: {}.{advice}", parts.join("; "));
+    let text = format!("{}.{advice}", parts.join("; "));
     rules::shorten(&text, 4000)
 }
 
@@ -72,7 +73,7 @@ mod tests {
     fn reason_names_rules_and_is_bounded() {
         let f = |i: usize| Finding::new("rm-recursive", format!("finding {i}"));
         let one = reason(&[f(0)], Mode::Deny);
-        assert!(one.starts_with("guard-commands: [rm-recursive] finding 0."));
+        assert!(one.starts_with("[rm-recursive] finding 0."));
         assert!(one.contains("ask the user"));
         assert!(reason(&[f(0)], Mode::Ask).ends_with("only if you are sure."));
         let many: Vec<Finding> = (0..8).map(f).collect();

@@ -8,6 +8,8 @@ pub mod glob;
 pub mod policy;
 pub mod resolve;
 
+use std::borrow::Cow;
+
 use cchost_sdk::{Event, Hook, Response, export_hook, log, settings};
 
 use crate::policy::{Access, Settings};
@@ -31,6 +33,47 @@ pub fn path_of(input: &cchost_sdk::serde_json::Value) -> Option<&str> {
         .filter(|p| !p.is_empty())
 }
 
+/// The directory a `Glob` pattern reaches when it leaves the searched directory — it is
+/// absolute, starts with `~`, or climbs with `..` — as a path to check: the components before
+/// the first one with a wildcard, joined to the searched directory (`path`, else `.`).
+pub fn glob_reach(pattern: &str, path: Option<&str>) -> Option<String> {
+    let leaves = pattern.starts_with('/')
+        || pattern.starts_with('~')
+        || pattern.split('/').any(|c| c == "..");
+    if !leaves {
+        return None;
+    }
+    let literal: Vec<&str> = pattern
+        .split('/')
+        .take_while(|c| !c.contains(['*', '?', '[', '{']))
+        .collect();
+    let base = literal.join("/");
+    let base = if base.is_empty() && pattern.starts_with('/') {
+        "/".to_string()
+    } else {
+        base
+    };
+    if base.starts_with('/') || base.starts_with('~') {
+        Some(base)
+    } else {
+        Some(format!("{}/{base}", path.unwrap_or(".")))
+    }
+}
+
+/// Every path the tool call touches: its own path and, for `Glob`, where its pattern reaches.
+pub fn paths_of<'a>(tool: &str, input: &'a cchost_sdk::serde_json::Value) -> Vec<Cow<'a, str>> {
+    let mut paths: Vec<Cow<'a, str>> = path_of(input).map(Cow::Borrowed).into_iter().collect();
+    if tool == "Glob"
+        && let Some(reach) = input
+            .get("pattern")
+            .and_then(|p| p.as_str())
+            .and_then(|p| glob_reach(p, path_of(input)))
+    {
+        paths.push(Cow::Owned(reach));
+    }
+    paths
+}
+
 impl Hook for ProtectPaths {
     fn handle(event: Event) -> Result<Response, String> {
         if event.name() != "PreToolUse" {
@@ -42,12 +85,16 @@ impl Hook for ProtectPaths {
         let Some(access) = access_of(tool) else {
             return Ok(Response::none());
         };
-        let Some(path) = path_of(event.tool_input()) else {
+        let paths = paths_of(tool, event.tool_input());
+        if paths.is_empty() {
             return Ok(Response::none());
-        };
+        }
         let settings: Settings = settings::all()?;
         let policy = settings.policy(event.cwd())?;
-        match policy.check(tool, path, access) {
+        match paths
+            .iter()
+            .find_map(|path| policy.check(tool, path, access))
+        {
             Some(reason) => {
                 log::info(&reason);
                 Ok(Response::deny(reason))
@@ -72,6 +119,30 @@ mod tests {
         assert_eq!(access_of("NotebookEdit"), Some(Access::Write));
         assert_eq!(access_of("Bash"), None);
         assert_eq!(access_of("mcp__fs__read"), None);
+    }
+
+    #[test]
+    fn glob_patterns_that_leave_the_search_directory() {
+        assert_eq!(glob_reach("**/*.rs", None), None);
+        assert_eq!(glob_reach("src/*.rs", Some("/p")), None);
+        assert_eq!(
+            glob_reach("/home/u/.ssh/*", None).as_deref(),
+            Some("/home/u/.ssh")
+        );
+        assert_eq!(glob_reach("/**/id_rsa", None).as_deref(), Some("/"));
+        assert_eq!(glob_reach("~/.aws/*", None).as_deref(), Some("~/.aws"));
+        assert_eq!(
+            glob_reach("../../*", Some("/p/a")).as_deref(),
+            Some("/p/a/../..")
+        );
+        assert_eq!(glob_reach("../x/**", None).as_deref(), Some("./../x"));
+        let input = json!({"pattern": "/etc/*", "path": "/p"});
+        let paths = paths_of("Glob", &input);
+        assert_eq!(paths, ["/p", "/etc"]);
+        assert_eq!(
+            paths_of("Read", &json!({"file_path": "/a", "pattern": "/etc/*"})),
+            ["/a"]
+        );
     }
 
     #[test]

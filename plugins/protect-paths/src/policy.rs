@@ -266,14 +266,14 @@ impl Policy {
         }
         if let Some(pattern) = matching(&self.deny) {
             return Some(format!(
-                "protect-paths: {tool} may not access {shown}: it matches the protected pattern `{pattern}`"
+                "{tool} may not access {shown}: it matches the protected pattern `{pattern}`"
             ));
         }
         if access == Access::Write
             && let Some(pattern) = matching(&self.read_only)
         {
             return Some(format!(
-                "protect-paths: {tool} may not modify {shown}: it matches the read-only pattern `{pattern}`"
+                "{tool} may not modify {shown}: it matches the read-only pattern `{pattern}`"
             ));
         }
         if !self.allow_outside_project
@@ -287,7 +287,7 @@ impl Policy {
             if !inside {
                 let root_shown = format!("/{}", self.root.as_deref().unwrap_or_default().join("/"));
                 return Some(format!(
-                    "protect-paths: {tool} may not access {shown}: it is outside the project root \
+                    "{tool} may not access {shown}: it is outside the project root \
                      `{root_shown}` (allow it with an `allow` pattern or `allow_outside_project = true`)"
                 ));
             }
