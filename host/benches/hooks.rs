@@ -15,7 +15,10 @@ use std::{
 
 use cchost::{
     hooks::{HookInput, dispatch::wit_event},
-    plugins::{PluginRegistry, bindings::Decision, grants::PathContext},
+    plugins::{
+        PluginRegistry, PluginSource, PluginSpec, bindings::Decision, builtin::PLUGIN_BUILD_DIR,
+        grants::PathContext,
+    },
     runtime::{Allocation, ComponentCache},
 };
 
@@ -64,11 +67,21 @@ fn run_process(program: &str, args: &[&str], stdin: &str, envs: &[(&str, &Path)]
     child.wait_with_output().expect("wait").stdout
 }
 
-fn in_process(allocation: Allocation, cache: &Path) -> Stats {
+fn in_process(allocation: Allocation, cache: &Path, plugin: &str) -> Stats {
+    let trivial = PluginSpec {
+        name: "trivial".into(),
+        source: PluginSource::File(Path::new(PLUGIN_BUILD_DIR).join("hostile.wasm")),
+        grant: Default::default(),
+        limits: Default::default(),
+        settings: serde_json::json!({"mode": "deny"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    };
     let registry = PluginRegistry::new(
         allocation,
         ComponentCache::at(cache),
-        Vec::new(),
+        vec![trivial],
         PathContext::default(),
     )
     .expect("registry");
@@ -80,7 +93,7 @@ fn in_process(allocation: Allocation, cache: &Path) -> Stats {
     let event = wit_event(&input);
     measure(5_000, || {
         let response = runtime
-            .block_on(registry.call_hook("guard-commands", &event, None))
+            .block_on(registry.call_hook(plugin, &event, None))
             .expect("hook call");
         assert!(matches!(response.decision, Decision::Deny(_)));
     })
@@ -105,11 +118,19 @@ fn main() {
     let mut rows: Vec<(&str, Stats)> = Vec::new();
     rows.push((
         "in-process, pooling allocator",
-        in_process(Allocation::Pooling, &cache.join("cchost")),
+        in_process(Allocation::Pooling, &cache.join("cchost"), "guard-commands"),
     ));
     rows.push((
         "in-process, on-demand allocator",
-        in_process(Allocation::OnDemand, &cache.join("cchost")),
+        in_process(
+            Allocation::OnDemand,
+            &cache.join("cchost"),
+            "guard-commands",
+        ),
+    ));
+    rows.push((
+        "in-process, trivial hook, pooling",
+        in_process(Allocation::Pooling, &cache.join("cchost"), "trivial"),
     ));
     rows.push((
         "cchost hook (whole process)",

@@ -126,6 +126,10 @@ fn decide(input: &HookInput) -> Result<ClaudeReply> {
         .build()
         .context("start the async runtime")?;
     let merged = runtime.block_on(hooks::dispatch(&registry, &bindings, input));
+    // The process ends right after printing: tearing down the engine and its mappings would
+    // only add to the latency Claude Code waits for.
+    std::mem::forget(runtime);
+    std::mem::forget(registry);
     Ok(wire::render(&input.event_name, &merged))
 }
 

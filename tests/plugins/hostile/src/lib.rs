@@ -27,6 +27,7 @@ impl Hook for Hostile {
         let mode = setting("mode");
         Ok(match mode.as_str() {
             "ok" => Response::allow(),
+            "deny" => Response::deny("denied by the test plugin"),
             "loop" => loop {
                 black_box(0u64);
             },
