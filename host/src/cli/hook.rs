@@ -4,6 +4,7 @@ use std::{
     io::{Read, Write},
     path::{Path, PathBuf},
     process::ExitCode,
+    sync::Arc,
 };
 
 use anyhow::{Context, Result, bail};
@@ -115,16 +116,25 @@ fn decide(input: &HookInput) -> Result<ClaudeReply> {
             stderr: String::new(),
         });
     }
-    let registry = PluginRegistry::new(
+    let registry = Arc::new(PluginRegistry::new(
         Allocation::OnDemand,
         ComponentCache::from_env(),
         config.plugin_specs()?,
         PathContext::from_env(config.project_root.clone()),
-    )?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .context("start the async runtime")?;
+    )?);
+    // One hook runs on this thread; several get a worker each (up to the cores there are).
+    let runtime = if bindings.len() > 1 {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(bindings.len().min(cores))
+            .enable_time()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+    }
+    .context("start the async runtime")?;
     let merged = runtime.block_on(hooks::dispatch(&registry, &bindings, input));
     // The process ends right after printing: tearing down the engine and its mappings would
     // only add to the latency Claude Code waits for.

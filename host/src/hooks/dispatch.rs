@@ -1,7 +1,7 @@
 //! Choosing the hooks an event triggers and running them: every match in parallel, each in a
 //! fresh sandbox with its own timeout, failures turned into outcomes by the binding's `on_error`.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::{Context, Result};
 use futures::future::join_all;
@@ -95,34 +95,43 @@ pub fn wit_event(input: &HookInput) -> bindings::HookEvent {
     }
 }
 
-/// Runs `bindings` on `input` concurrently and merges their answers in configuration order.
+/// Runs `bindings` on `input` in parallel — one task each, so on a multi-threaded runtime a slow
+/// hook never holds up the others — and merges their answers in configuration order.
 pub async fn dispatch(
-    registry: &PluginRegistry,
+    registry: &Arc<PluginRegistry>,
     bindings: &[&PreparedBinding],
     input: &HookInput,
 ) -> Merged {
-    let event = wit_event(input);
-    let runs = bindings.iter().map(|binding| {
-        let event = &event;
-        async move {
-            match registry
-                .call_hook(&binding.plugin, event, binding.timeout)
-                .await
-            {
-                Ok(response) => outcome(binding, &input.event_name, response),
-                Err(error) => {
+    let event = Arc::new(wit_event(input));
+    let runs: Vec<_> = bindings
+        .iter()
+        .map(|binding| {
+            let registry = Arc::clone(registry);
+            let event = Arc::clone(&event);
+            let plugin = binding.plugin.clone();
+            let timeout = binding.timeout;
+            tokio::spawn(async move { registry.call_hook(&plugin, &event, timeout).await })
+        })
+        .collect();
+    let results = join_all(runs).await;
+    let outcomes = bindings
+        .iter()
+        .zip(results)
+        .map(|(binding, result)| {
+            let failure = |cause: String| {
+                merge::failure_outcome(&binding.plugin, &input.event_name, &cause, binding.on_error)
+            };
+            match result {
+                Ok(Ok(response)) => outcome(binding, &input.event_name, response),
+                Ok(Err(error)) => {
                     tracing::warn!("{error}");
-                    merge::failure_outcome(
-                        &binding.plugin,
-                        &input.event_name,
-                        &error.failure.to_string(),
-                        binding.on_error,
-                    )
+                    failure(error.failure.to_string())
                 }
+                // The task itself died (a panic in the host): the hook gave no answer.
+                Err(join_error) => failure(format!("host task failed: {join_error}")),
             }
-        }
-    });
-    let outcomes = join_all(runs).await;
+        })
+        .collect();
     merge::merge(&input.event_name, input.tool_input(), outcomes)
 }
 
