@@ -34,6 +34,7 @@
 
 mod event;
 pub mod log;
+pub mod pattern;
 pub mod settings;
 
 pub use event::{Event, Response};

@@ -456,3 +456,60 @@ async fn wrong_world_is_refused_with_the_plugin_named() {
         "{error}"
     );
 }
+
+#[test]
+fn concurrent_cache_writers_all_get_a_working_component() {
+    // Several processes' worth of registries compiling the same component into one empty cache
+    // at once: every one must end with a loadable entry, none with a torn file.
+    let dir = tempfile::tempdir().unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let path = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let registry = PluginRegistry::new(
+                    cchost::runtime::Allocation::OnDemand,
+                    ComponentCache::at(path),
+                    vec![hostile("ok")],
+                    Default::default(),
+                )
+                .unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .unwrap();
+                runtime.block_on(still_serving(&registry));
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread
+            .join()
+            .expect("a registry failed on the shared cache");
+    }
+    let leftovers: Vec<_> = walk(dir.path())
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".tmp-")
+        })
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use futures::future::join_all;
 
 use super::{
-    event::{HookInput, KnownEvent},
+    event::HookInput,
     matcher::Matcher,
     merge::{self, HookOutcome, Merged, OnError, Verdict},
 };
@@ -36,6 +36,13 @@ impl HookSet {
     pub fn from_config(config: &Config) -> Result<HookSet> {
         let mut bindings = Vec::new();
         for (event, entries) in &config.hooks {
+            // Claude Code expects a WorktreeCreate hook to create the worktree and print its
+            // path; a sandboxed hook cannot do that, so binding one would break worktrees.
+            anyhow::ensure!(
+                event != "WorktreeCreate",
+                "[[hooks.WorktreeCreate]]: cchost hooks cannot serve WorktreeCreate (Claude Code \
+                 expects that hook to create the worktree and print its path)"
+            );
             for (index, entry) in entries.iter().enumerate() {
                 let matcher = Matcher::parse(entry.matcher.as_deref().unwrap_or(""))
                     .with_context(|| format!("[[hooks.{event}]] entry {}", index + 1))?;
@@ -58,16 +65,12 @@ impl HookSet {
 
     /// The bindings `input` triggers, in configuration order.
     pub fn matching<'a>(&'a self, input: &HookInput) -> Vec<&'a PreparedBinding> {
-        let known = KnownEvent::from_name(&input.event_name);
-        let subject = known.and_then(|event| event.matcher_subject(input));
         // Events without a subject (UserPromptSubmit, Stop, unknown ones) run every hook bound
-        // to them, as Claude Code does.
-        let has_subject =
-            known.is_some_and(|event| event.matcher_subject(input).is_some()) || subject.is_some();
+        // to them, as Claude Code does: a matcher given no subject matches.
+        let subject = input.matcher_subject();
         self.bindings
             .iter()
-            .filter(|b| b.event == input.event_name)
-            .filter(|b| !has_subject || b.matcher.matches(subject))
+            .filter(|b| b.event == input.event_name && b.matcher.matches(subject))
             .collect()
     }
 
@@ -82,16 +85,15 @@ impl HookSet {
 
 /// The typed core fields of an event plus its raw JSON, as plugins receive it.
 pub fn wit_event(input: &HookInput) -> bindings::HookEvent {
-    let json = |v: Option<&serde_json::Value>| v.map(|v| v.to_string());
     bindings::HookEvent {
         name: input.event_name.clone(),
         session_id: input.session_id().map(str::to_string),
         cwd: input.cwd().map(str::to_string),
         tool_name: input.tool_name().map(str::to_string),
-        tool_input: json(input.tool_input()),
-        tool_response: json(input.tool_response()),
+        tool_input: input.tool_input_json(),
+        tool_response: input.tool_response_json(),
         prompt: input.prompt().map(str::to_string),
-        raw: serde_json::Value::Object(input.raw.clone()).to_string(),
+        raw: input.raw_json(),
     }
 }
 
@@ -140,9 +142,21 @@ fn outcome(
     event: &str,
     response: bindings::HookResponse,
 ) -> HookOutcome {
-    let updated_input = match response.updated_input.as_deref().map(serde_json::from_str) {
+    let parsed = response
+        .updated_input
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>);
+    let updated_input = match parsed {
         None => None,
-        Some(Ok(value)) => Some(value),
+        Some(Ok(value)) if value.is_object() => Some(value),
+        Some(Ok(_)) => {
+            return merge::failure_outcome(
+                &binding.plugin,
+                event,
+                "returned an updated input that is not a JSON object",
+                binding.on_error,
+            );
+        }
         Some(Err(e)) => {
             return merge::failure_outcome(
                 &binding.plugin,
@@ -166,5 +180,87 @@ fn outcome(
         updated_input,
         additional_context: response.additional_context,
         system_message: response.system_message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HookBinding;
+
+    fn config(bindings: &[(&str, Option<&str>, &str)]) -> Config {
+        let mut config = Config::default();
+        for (event, matcher, plugin) in bindings {
+            config
+                .hooks
+                .entry(event.to_string())
+                .or_default()
+                .push(HookBinding {
+                    matcher: matcher.map(str::to_string),
+                    plugin: plugin.to_string(),
+                    on_error: None,
+                    timeout_ms: None,
+                });
+        }
+        config
+    }
+
+    fn selected(set: &HookSet, payload: &str) -> Vec<String> {
+        let input = HookInput::parse(payload.as_bytes(), None).unwrap();
+        set.matching(&input)
+            .iter()
+            .map(|b| b.plugin.clone())
+            .collect()
+    }
+
+    #[test]
+    fn bindings_are_selected_by_event_and_matcher_in_configuration_order() {
+        let set = HookSet::from_config(&config(&[
+            ("PreToolUse", Some("Bash"), "a"),
+            ("PreToolUse", None, "b"),
+            ("PreToolUse", Some("Edit|Write"), "c"),
+            ("PostToolUse", Some("Bash"), "d"),
+        ]))
+        .unwrap();
+        let bash = r#"{"hook_event_name":"PreToolUse","tool_name":"Bash"}"#;
+        assert_eq!(selected(&set, bash), ["a", "b"]);
+        let write = r#"{"hook_event_name":"PreToolUse","tool_name":"Write"}"#;
+        assert_eq!(selected(&set, write), ["b", "c"]);
+    }
+
+    #[test]
+    fn events_without_a_subject_run_every_binding() {
+        let set =
+            HookSet::from_config(&config(&[("UserPromptSubmit", Some("Bash"), "a")])).unwrap();
+        assert_eq!(
+            selected(
+                &set,
+                r#"{"hook_event_name":"UserPromptSubmit","prompt":"hi"}"#
+            ),
+            ["a"]
+        );
+    }
+
+    #[test]
+    fn default_on_error_denies_only_permission_events() {
+        let set = HookSet::from_config(&config(&[
+            ("PreToolUse", None, "a"),
+            ("PostToolUse", None, "b"),
+        ]))
+        .unwrap();
+        let policies: Vec<_> = set.bindings.iter().map(|b| b.on_error).collect();
+        assert_eq!(policies, [OnError::Allow, OnError::Deny]); // BTreeMap order: Post, Pre
+    }
+
+    #[test]
+    fn bad_matcher_and_worktree_create_are_configuration_errors() {
+        let err =
+            HookSet::from_config(&config(&[("PreToolUse", Some("(?<=x)y"), "a")])).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("[[hooks.PreToolUse]] entry 1"),
+            "{err:#}"
+        );
+        let err = HookSet::from_config(&config(&[("WorktreeCreate", None, "a")])).unwrap_err();
+        assert!(err.to_string().contains("WorktreeCreate"), "{err}");
     }
 }

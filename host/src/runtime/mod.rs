@@ -86,6 +86,9 @@ fn engine_config(allocation: Allocation) -> Config {
         .epoch_interruption(true)
         .consume_fuel(true)
         .cranelift_opt_level(OptLevel::Speed)
+        // Only native debuggers need it (wasm backtraces do not), and registering it is a
+        // large part of loading a component in a one-shot process.
+        .native_unwind_info(false)
         .wasm_component_model(true);
     if allocation == Allocation::Pooling {
         let mut pool = PoolingAllocationConfig::new();

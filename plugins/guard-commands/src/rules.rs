@@ -6,6 +6,8 @@
 //! `disk-write`, `mkfs`, `disk-wipe`, `fork-bomb` (see `forkbomb`), `exfiltration`,
 //! `netcat-exec`, `reverse-shell`; the analyser adds `deny-command` and `too-deep`.
 
+use cchost_sdk::pattern::wildcard;
+
 use crate::paths::{self, Cwd, Loc};
 use crate::shell::{Command, Pipeline, Script, SubstKind, Word};
 use crate::unwrap::{self, program};
@@ -318,30 +320,6 @@ fn chmod(argv: &[Word], name: &str, ctx: &Ctx, out: &mut Vec<Finding>) {
 /// `name` matches a protected-branch pattern (`*` matches any run of characters).
 pub fn is_protected(name: &str, patterns: &[String]) -> bool {
     patterns.iter().any(|p| wildcard(p, name))
-}
-
-/// Whole-string match with `*` as the only wildcard.
-pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 fn git(argv: &[Word], ctx: &Ctx, out: &mut Vec<Finding>) {

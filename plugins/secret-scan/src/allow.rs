@@ -5,6 +5,8 @@
 //! equal the secret exactly; in an entry with `*`, each `*` matches any run of characters and
 //! the entry must match the whole secret (`AKIA*EXAMPLE`, `sk_live_test*`).
 
+use cchost_sdk::pattern::wildcard;
+
 /// Secrets published in vendor documentation, allowed by default.
 pub const DEFAULT_ALLOW: [&str; 2] = [
     "AKIAIOSFODNN7EXAMPLE",
@@ -45,30 +47,6 @@ impl Allowlist {
             }
         })
     }
-}
-
-/// Whole-string match with `*` as the only wildcard.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]
