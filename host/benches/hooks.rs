@@ -117,6 +117,10 @@ fn main() {
 
     let mut rows: Vec<(&str, Stats)> = Vec::new();
     rows.push((
+        "in-process, trivial hook, pooling",
+        in_process(Allocation::Pooling, &cache.join("cchost"), "trivial"),
+    ));
+    rows.push((
         "in-process, pooling allocator",
         in_process(Allocation::Pooling, &cache.join("cchost"), "guard-commands"),
     ));
@@ -127,10 +131,6 @@ fn main() {
             &cache.join("cchost"),
             "guard-commands",
         ),
-    ));
-    rows.push((
-        "in-process, trivial hook, pooling",
-        in_process(Allocation::Pooling, &cache.join("cchost"), "trivial"),
     ));
     rows.push((
         "cchost hook (whole process)",
