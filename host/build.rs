@@ -18,7 +18,14 @@ const PLUGIN_PROFILE: &str = "plugin";
 fn main() {
     let host_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = host_dir.parent().unwrap().to_path_buf();
-    for watched in ["plugins", "tests/plugins", "sdk", "wit", "Cargo.lock", "Cargo.toml"] {
+    for watched in [
+        "plugins",
+        "tests/plugins",
+        "sdk",
+        "wit",
+        "Cargo.lock",
+        "Cargo.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     println!("cargo:rerun-if-env-changed=CCHOST_PLUGIN_TARGET_DIR");
