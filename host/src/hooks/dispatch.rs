@@ -142,28 +142,11 @@ fn outcome(
     event: &str,
     response: bindings::HookResponse,
 ) -> HookOutcome {
-    let parsed = response
-        .updated_input
-        .as_deref()
-        .map(serde_json::from_str::<serde_json::Value>);
-    let updated_input = match parsed {
+    let updated_input = match response.updated_input.as_deref().map(parse_updated_input) {
         None => None,
-        Some(Ok(value)) if value.is_object() => Some(value),
-        Some(Ok(_)) => {
-            return merge::failure_outcome(
-                &binding.plugin,
-                event,
-                "returned an updated input that is not a JSON object",
-                binding.on_error,
-            );
-        }
-        Some(Err(e)) => {
-            return merge::failure_outcome(
-                &binding.plugin,
-                event,
-                &format!("returned an updated input that is not JSON: {e}"),
-                binding.on_error,
-            );
+        Some(Ok(value)) => Some(value),
+        Some(Err(cause)) => {
+            return merge::failure_outcome(&binding.plugin, event, &cause, binding.on_error);
         }
     };
     let verdict = match response.decision {
@@ -180,6 +163,15 @@ fn outcome(
         updated_input,
         additional_context: response.additional_context,
         system_message: response.system_message,
+    }
+}
+
+/// A hook's replacement tool input: it must be a JSON object, like the input it replaces.
+fn parse_updated_input(text: &str) -> Result<serde_json::Value, String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) if value.is_object() => Ok(value),
+        Ok(_) => Err("returned an updated input that is not a JSON object".into()),
+        Err(e) => Err(format!("returned an updated input that is not JSON: {e}")),
     }
 }
 
