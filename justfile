@@ -16,6 +16,7 @@ build-plugins:
 # Benchmarks: in-process hook dispatch and `cchost hook` end to end vs. process hooks.
 bench:
     cargo bench -p cchost --bench hooks
+    cargo bench -p cchost --bench config
 
 # The README demo.
 demo:

@@ -10,8 +10,12 @@ use std::{
     io::Write,
     path::Path,
     process::{Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
+
+mod support;
+
+use support::{Stats, measure};
 
 use cchost::{
     hooks::{HookInput, dispatch::wit_event},
@@ -23,31 +27,6 @@ use cchost::{
 };
 
 const PAYLOAD: &str = r#"{"session_id":"bench","transcript_path":"/tmp/t.jsonl","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf /"},"tool_use_id":"t1"}"#;
-
-struct Stats {
-    p50: Duration,
-    p90: Duration,
-    samples: usize,
-}
-
-fn measure(samples: usize, mut once: impl FnMut()) -> Stats {
-    for _ in 0..(samples / 10).max(3) {
-        once();
-    }
-    let mut times: Vec<Duration> = (0..samples)
-        .map(|_| {
-            let start = Instant::now();
-            once();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    Stats {
-        p50: times[times.len() / 2],
-        p90: times[times.len() * 9 / 10],
-        samples,
-    }
-}
 
 fn run_process(program: &str, args: &[&str], stdin: &str, envs: &[(&str, &Path)]) -> Vec<u8> {
     let mut child = Command::new(program)

@@ -108,3 +108,17 @@ pub fn project(config: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join(".cchost/config.toml"), config).unwrap();
     dir
 }
+
+/// Runs `cchost <args>` in `cwd` with a private home, cache and no user configuration.
+pub fn cchost_in(cwd: &Path, args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cchost"))
+        .args(args)
+        .current_dir(cwd)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_CACHE_HOME", cache_dir().join("xdg"))
+        .env_remove("CCHOST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cchost")
+}

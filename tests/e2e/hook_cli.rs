@@ -114,7 +114,6 @@ plugin = "hostile"
 [plugins.hostile]
 path = "{wasm}"
 settings = {{ mode = "{mode}" }}
-limits = {{ timeout_ms = 300 }}
 "#,
         wasm = plugin_file("hostile").display()
     ))

@@ -2,5 +2,6 @@
 //! `plugins/` and `tests/plugins/`.
 
 mod common;
+mod config_cli;
 mod hook_cli;
 mod hostile;

@@ -12,7 +12,6 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use crate::{
-    config::Config,
     hooks::{self, ClaudeReply, HookInput, HookSet, wire},
     plugins::{PluginRegistry, grants::PathContext},
     runtime::{Allocation, ComponentCache},
@@ -58,9 +57,9 @@ struct InstallArgs {
     dry_run: bool,
 }
 
-pub fn run(args: HookArgs) -> ExitCode {
+pub fn run(args: HookArgs, config: &super::ConfigArgs) -> ExitCode {
     if let Some(HookCommand::Install(install_args)) = args.command {
-        return match install(install_args) {
+        return match install(install_args, config) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -68,7 +67,7 @@ pub fn run(args: HookArgs) -> ExitCode {
             }
         };
     }
-    let reply = handle_event(args.event.as_deref());
+    let reply = handle_event(args.event.as_deref(), config);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(reply.stdout.as_bytes());
     let _ = stdout.flush();
@@ -80,7 +79,7 @@ pub fn run(args: HookArgs) -> ExitCode {
 
 /// Reads the payload, runs the matching hooks and renders Claude Code's answer. Anything that
 /// stops cchost itself from deciding fails closed on permission events (see `wire::render_error`).
-fn handle_event(event_arg: Option<&str>) -> ClaudeReply {
+fn handle_event(event_arg: Option<&str>, config: &super::ConfigArgs) -> ClaudeReply {
     let mut payload = Vec::new();
     if let Err(e) = std::io::stdin()
         .take(MAX_PAYLOAD_BYTES)
@@ -92,21 +91,21 @@ fn handle_event(event_arg: Option<&str>) -> ClaudeReply {
         Ok(input) => input,
         Err(e) => return wire::render_error(event_arg, &format!("cchost hook: {e:#}")),
     };
-    match decide(&input) {
+    match decide(&input, config) {
         Ok(reply) => reply,
         Err(e) => wire::render_error(Some(&input.event_name), &format!("cchost hook: {e:#}")),
     }
 }
 
-fn decide(input: &HookInput) -> Result<ClaudeReply> {
+fn decide(input: &HookInput, config_args: &super::ConfigArgs) -> Result<ClaudeReply> {
     // Claude Code sends an absolute `cwd`; a relative one (hand-written payloads) is taken
     // from where cchost runs.
     let process_cwd = std::env::current_dir().context("determine the working directory")?;
     let cwd = input
         .cwd()
         .map_or(process_cwd.clone(), |cwd| process_cwd.join(cwd));
-    let config = Config::load(&cwd)?;
-    let hook_set = HookSet::from_config(&config)?;
+    let loaded = config_args.load(&cwd)?;
+    let hook_set = HookSet::from_config(&loaded.config)?;
     let bindings = hook_set.matching(input);
     if bindings.is_empty() {
         // The common case for most events: answer without creating an engine at all.
@@ -119,8 +118,8 @@ fn decide(input: &HookInput) -> Result<ClaudeReply> {
     let registry = Arc::new(PluginRegistry::new(
         Allocation::OnDemand,
         ComponentCache::from_env(),
-        config.plugin_specs()?,
-        PathContext::from_env(config.project_root.clone()),
+        loaded.config.plugin_specs()?,
+        PathContext::from_env(loaded.project_root.clone()),
     )?);
     // One hook runs on this thread; several get a worker each (up to the cores there are).
     let runtime = if bindings.len() > 1 {
@@ -143,7 +142,7 @@ fn decide(input: &HookInput) -> Result<ClaudeReply> {
     Ok(wire::render(&input.event_name, &merged))
 }
 
-fn install(args: InstallArgs) -> Result<()> {
+fn install(args: InstallArgs, config_args: &super::ConfigArgs) -> Result<()> {
     let cwd = std::env::current_dir().context("determine the working directory")?;
     let settings_path = if args.user {
         let home = std::env::var_os("HOME").context("HOME is not set")?;
@@ -166,8 +165,8 @@ fn install(args: InstallArgs) -> Result<()> {
     };
     let mut events = args.events;
     if events.is_empty() {
-        let config = Config::load(&cwd)?;
-        events = HookSet::from_config(&config)?
+        let loaded = config_args.load(&cwd)?;
+        events = HookSet::from_config(&loaded.config)?
             .events()
             .map(String::from)
             .collect();

@@ -1,6 +1,8 @@
 //! The command line: argument parsing and output only; the work happens in the library modules.
 
+mod config;
 mod hook;
+mod trust;
 
 use std::process::ExitCode;
 
@@ -18,14 +20,57 @@ pub struct Cli {
     /// Only errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
+    #[command(flatten)]
+    config: ConfigArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How the configuration is found; shared by every command.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// Override a configuration value: `KEY=VALUE` with a TOML value (repeatable), e.g.
+    /// `-c plugins.guard-commands.limits.timeout_ms=500` or `-c 'session.dir="/tmp/s"'`.
+    #[arg(short = 'c', long = "config", global = true, value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    /// The session tier: a `session-config.toml` above the project's configuration.
+    #[arg(long, global = true, value_name = "FILE")]
+    session_config: Option<std::path::PathBuf>,
+    /// Trust this project's configuration for this run (its grants, limits and MCP servers),
+    /// as `cchost trust` would permanently. Meant for CI.
+    #[arg(long, global = true)]
+    trust_project: bool,
+}
+
+impl ConfigArgs {
+    /// Loader options for a project searched from `cwd`.
+    pub fn options(&self, cwd: &std::path::Path) -> crate::config::LoadOptions {
+        crate::config::LoadOptions {
+            session_file: self.session_config.clone(),
+            overrides: self.overrides.clone(),
+            trust_project: self.trust_project,
+            ..crate::config::LoadOptions::new(cwd)
+        }
+    }
+
+    /// Loads the configuration, printing its warnings.
+    pub fn load(&self, cwd: &std::path::Path) -> anyhow::Result<crate::config::Loaded> {
+        let loaded = crate::config::Loaded::load(&self.options(cwd))?;
+        for warning in &loaded.warnings {
+            tracing::warn!("{warning}");
+        }
+        Ok(loaded)
+    }
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Claude Code hook command: run the configured WASM hooks on the event read from stdin.
     Hook(hook::HookArgs),
+    /// Show, check and locate the configuration (global → project → session → `-c`).
+    Config(config::ConfigCommand),
+    /// Let a project's configuration grant capabilities, raise limits and start MCP servers.
+    Trust(trust::TrustArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -40,7 +85,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.quiet);
     match cli.command {
-        Command::Hook(args) => hook::run(args),
+        Command::Hook(args) => hook::run(args, &cli.config),
+        Command::Config(command) => config::run(command, &cli.config),
+        Command::Trust(args) => trust::run(args, &cli.config),
     }
 }
 

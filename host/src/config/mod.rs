@@ -1,119 +1,802 @@
-//! Configuration — for now a minimal two-tier loader (global, then project); the full 3-tier
-//! loader with provenance, env expansion and trust replaces it (issue #3).
+//! Configuration: the one loader the whole host reads settings through.
 //!
-//! Global: `$XDG_CONFIG_HOME/cchost/config.toml` (default `~/.config/cchost/config.toml`).
-//! Project: `.cchost/config.toml`, found by walking up from the working directory. Plugin tables
-//! of the project replace the global ones of the same name; hook bindings are additive (global
-//! first, then project).
+//! Tiers, lowest first: built-in defaults, the project's `.mcp.json` (MCP servers only; any
+//! cchost definition of the same name wins), global `$XDG_CONFIG_HOME/cchost/config.toml`,
+//! project `.cchost/config.toml` (found by walking up from the working directory), the session
+//! file (`--session-config`), then `-c KEY=VALUE` overrides. Tables merge key by key, scalars
+//! and arrays of a higher tier replace, and the additive arrays (`hooks.<Event>`,
+//! `plugin_dirs`, `trust.projects`) concatenate in tier order. Strings expand `${VAR}`,
+//! `${VAR:-default}` and `$$`. Every value remembers its file and line.
+//!
+//! Trust: the project and session tiers of a project the user has not trusted (`cchost trust`,
+//! or `--trust-project`) cannot grant capabilities, raise limits, start MCP servers, move the
+//! session log or redefine a plugin of the global configuration; those keys are ignored with a
+//! warning.
+
+mod diagnostic;
+mod expand;
+mod schema;
+mod tree;
+pub mod trust;
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet, HashMap},
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
-
-use crate::plugins::{
-    PluginSource, PluginSpec, builtin, grants::Capabilities, manifest::LimitSettings,
+pub use diagnostic::{ConfigError, Diagnostic};
+pub use schema::{
+    Config, Durability, HookBinding, McpConfig, McpServer, McpTransport, OnErrorSetting,
+    PluginConfig, SessionConfig, TrustConfig,
 };
+pub use tree::{Entry, Node, Origin, Segment, Tier, display_path};
+
+use crate::plugins::{PluginSource, PluginSpec, builtin};
 
 /// The project configuration file, relative to the project root.
 pub const PROJECT_CONFIG: &str = ".cchost/config.toml";
+/// Claude Code's project MCP server file, relative to the project root.
+pub const MCP_JSON: &str = ".mcp.json";
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigFile {
-    /// `[plugins.<name>]`: where a plugin comes from, what it is granted, its limits and settings.
-    #[serde(default)]
-    pub plugins: BTreeMap<String, PluginConfig>,
-    /// `[[hooks.<Event>]]`: which hook plugins run on which Claude Code event.
-    #[serde(default)]
-    pub hooks: BTreeMap<String, Vec<HookBinding>>,
+/// What to load.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Where the project is searched from.
+    pub cwd: PathBuf,
+    /// The global file; `None` when there is no home directory to find it in.
+    pub global_file: Option<PathBuf>,
+    pub session_file: Option<PathBuf>,
+    /// `-c KEY=VALUE` arguments, in order.
+    pub overrides: Vec<String>,
+    /// Trust the project for this run (CI).
+    pub trust_project: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PluginConfig {
-    /// Component file; its manifest sits beside it with a `.toml` extension. Absent = built-in.
-    pub path: Option<PathBuf>,
-    #[serde(default)]
-    pub grant: Capabilities,
-    #[serde(default)]
-    pub limits: LimitSettings,
-    #[serde(default)]
-    pub settings: toml::Table,
+impl LoadOptions {
+    /// Options for `cwd` with the global file found from the environment.
+    pub fn new(cwd: impl Into<PathBuf>) -> Self {
+        LoadOptions {
+            cwd: cwd.into(),
+            global_file: global_config_path(),
+            session_file: None,
+            overrides: Vec::new(),
+            trust_project: false,
+        }
+    }
 }
 
-/// What a hook plugin does when it fails (crash, timeout, error).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OnErrorSetting {
-    Deny,
-    Allow,
+/// A configuration file that was looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub tier: Tier,
+    pub path: PathBuf,
+    pub found: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HookBinding {
-    /// Claude Code matcher: exact names (`Edit|Write`) or a regex (`mcp__.*`); absent = all.
-    pub matcher: Option<String>,
-    pub plugin: String,
-    /// Default: `deny` for PreToolUse and PermissionRequest, `allow` otherwise.
-    pub on_error: Option<OnErrorSetting>,
-    /// Overrides the plugin's wall-time limit for this binding.
-    pub timeout_ms: Option<u64>,
-}
-
-/// The merged configuration and where it came from.
-#[derive(Debug, Clone, Default)]
-pub struct Config {
-    pub plugins: BTreeMap<String, PluginConfig>,
-    pub hooks: BTreeMap<String, Vec<HookBinding>>,
+/// The resolved configuration, where each value came from, and what was ignored.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    /// The merged tree with the origin of every value (for `cchost config show --origin`).
+    pub tree: Entry,
     pub project_root: Option<PathBuf>,
-    /// Files that were read, in tier order.
-    pub files: Vec<PathBuf>,
+    pub project_trusted: bool,
+    pub sources: Vec<SourceFile>,
+    pub warnings: Vec<String>,
+}
+
+impl Loaded {
+    /// Loads every tier; each problem found is reported, not just the first.
+    pub fn load(options: &LoadOptions) -> Result<Loaded, ConfigError> {
+        Loader::default().load(options)
+    }
+
+    pub fn origin(&self, path: &[Segment]) -> Option<&Origin> {
+        self.tree.get(path).map(|entry| &entry.origin)
+    }
+}
+
+#[derive(Default)]
+struct Loader {
+    diagnostics: Vec<Diagnostic>,
+    warnings: Vec<String>,
+    /// File texts, for quoting the offending line in a diagnostic.
+    texts: HashMap<Arc<Path>, String>,
+    sources: Vec<SourceFile>,
+}
+
+impl Loader {
+    fn load(mut self, options: &LoadOptions) -> Result<Loaded, ConfigError> {
+        let project_root = find_project_root(&options.cwd);
+        let vars = expand::ProcessEnv {
+            project_root: project_root.as_deref(),
+        };
+
+        let global = options
+            .global_file
+            .as_deref()
+            .and_then(|path| self.read_toml(path, Tier::Global, false));
+        let overrides: Vec<Entry> = options
+            .overrides
+            .iter()
+            .filter_map(|arg| self.parse_override(arg))
+            .collect();
+        let mut global = global.map(|mut tree| {
+            self.expand(&mut tree, &vars);
+            tree
+        });
+
+        let trusted_roots: Vec<PathBuf> = global
+            .iter()
+            .chain(&overrides)
+            .flat_map(trusted_projects)
+            .collect();
+        let project_trusted = options.trust_project
+            || project_root
+                .as_deref()
+                .is_some_and(|root| trust::is_trusted(root, &trusted_roots));
+        let global_plugins: BTreeSet<String> = global
+            .as_ref()
+            .and_then(|tree| tree.get(&[Segment::Key("plugins".into())]))
+            .and_then(Entry::table)
+            .map(|plugins| plugins.keys().cloned().collect())
+            .unwrap_or_default();
+        let restriction = Restriction {
+            trusted: project_trusted,
+            global_plugins: &global_plugins,
+            project_root: project_root.as_deref(),
+        };
+
+        let mut project = None;
+        let mut mcp_json = None;
+        if let Some(root) = &project_root {
+            project = self
+                .read_toml(&root.join(PROJECT_CONFIG), Tier::Project, false)
+                .map(|tree| self.prepare_untrusted_tier(tree, &restriction, &vars));
+            mcp_json = self.read_mcp_json(&root.join(MCP_JSON), &restriction, &vars);
+        }
+        // A session file belongs to the project it runs in; without a project the user named
+        // it on the command line, which is trust enough.
+        let session = options.session_file.as_deref().and_then(|path| {
+            let tree = self.read_toml(path, Tier::Session, true)?;
+            let restriction = Restriction {
+                trusted: project_trusted || project_root.is_none(),
+                ..restriction
+            };
+            Some(self.prepare_untrusted_tier(tree, &restriction, &vars))
+        });
+        if let Some(global) = &mut global {
+            self.check_trust_only_global(global, true);
+        }
+
+        let mut tree = defaults_tree();
+        for tier in [global, project, session]
+            .into_iter()
+            .flatten()
+            .chain(overrides)
+        {
+            tree.merge(tier);
+        }
+        if let Some(mcp_json) = mcp_json {
+            add_servers_not_defined(&mut tree, mcp_json);
+        }
+
+        let config = self.typed(&tree);
+        let mut config = match config {
+            Some(config) if self.diagnostics.is_empty() => config,
+            _ => {
+                return Err(ConfigError {
+                    diagnostics: self.diagnostics,
+                });
+            }
+        };
+        self.resolve_paths(&mut config, &tree, project_root.as_deref(), &options.cwd);
+        self.validate(&config, &tree);
+        if !self.diagnostics.is_empty() {
+            return Err(ConfigError {
+                diagnostics: self.diagnostics,
+            });
+        }
+        Ok(Loaded {
+            config,
+            tree,
+            project_root,
+            project_trusted,
+            sources: self.sources,
+            warnings: self.warnings,
+        })
+    }
+
+    /// Reads and parses one TOML file. A missing file is simply an absent tier, unless the user
+    /// named it (`required`).
+    fn read_toml(&mut self, path: &Path, tier: Tier, required: bool) -> Option<Entry> {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                self.sources.push(SourceFile {
+                    tier,
+                    path: path.to_path_buf(),
+                    found: false,
+                });
+                return None;
+            }
+            Err(e) => {
+                self.diagnostics.push(Diagnostic::new(format!(
+                    "cannot read the {} configuration {}: {e}",
+                    tier.label(),
+                    path.display()
+                )));
+                return None;
+            }
+        };
+        self.sources.push(SourceFile {
+            tier,
+            path: path.to_path_buf(),
+            found: true,
+        });
+        let text = match String::from_utf8(text) {
+            Ok(text) => text,
+            Err(e) => {
+                let (line, column) = {
+                    let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                    let valid = std::str::from_utf8(valid).unwrap_or_default();
+                    tree::LineIndex::new(valid).position(valid.len())
+                };
+                self.diagnostics.push(Diagnostic::new(format!(
+                    "{}:{line}:{column}: not valid UTF-8 (TOML files are UTF-8)",
+                    path.display()
+                )));
+                return None;
+            }
+        };
+        let file: Arc<Path> = Arc::from(path);
+        let lines = tree::LineIndex::new(&text);
+        let parsed = toml::de::DeTable::parse(&text);
+        let entry = match parsed {
+            Ok(document) => Some(Entry::from_toml(&document, tier, &file, &lines)),
+            Err(e) => {
+                let (line, column) = e.span().map_or((0, 0), |span| lines.position(span.start));
+                let origin = Origin::File {
+                    tier,
+                    path: file.clone(),
+                    line,
+                    column,
+                };
+                self.diagnostics.push(
+                    Diagnostic::new(format!("invalid TOML: {}", e.message().trim_end()))
+                        .at(&origin, Some(&text)),
+                );
+                None
+            }
+        };
+        self.texts.insert(file, text);
+        entry
+    }
+
+    /// `KEY=VALUE` with a TOML value, as cargo's `--config` takes it.
+    fn parse_override(&mut self, arg: &str) -> Option<Entry> {
+        let origin = Origin::CommandLine(Arc::from(arg));
+        let help = "write KEY=VALUE with a TOML value, e.g. -c plugins.guard-commands.limits.timeout_ms=500 \
+                    or -c 'session.dir=\"/tmp/sessions\"' (strings need quotes)";
+        if !arg.contains('=') {
+            self.diagnostics.push(
+                Diagnostic::new(format!("`-c {arg}` is not KEY=VALUE"))
+                    .at(&origin, None)
+                    .help(help),
+            );
+            return None;
+        }
+        match toml::from_str::<toml::Table>(arg) {
+            Ok(table) if table.len() == 1 => {
+                Some(Entry::from_value(toml::Value::Table(table), &origin))
+            }
+            Ok(_) => {
+                self.diagnostics.push(
+                    Diagnostic::new(format!("`-c {arg}` sets more than one key"))
+                        .at(&origin, None)
+                        .help(help),
+                );
+                None
+            }
+            Err(e) => {
+                self.diagnostics.push(
+                    Diagnostic::new(format!(
+                        "`-c {arg}` is not a TOML assignment: {}",
+                        e.message().trim_end()
+                    ))
+                    .at(&origin, None)
+                    .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    /// Claude Code's `.mcp.json`: `{"mcpServers": {"name": {…}}}`, read tolerantly (keys cchost
+    /// does not know are ignored with a warning), ignored entirely for an untrusted project.
+    fn read_mcp_json(
+        &mut self,
+        path: &Path,
+        restriction: &Restriction<'_>,
+        vars: &dyn expand::Variables,
+    ) -> Option<Entry> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.sources.push(SourceFile {
+                    tier: Tier::McpJson,
+                    path: path.to_path_buf(),
+                    found: false,
+                });
+                return None;
+            }
+            Err(e) => {
+                self.diagnostics.push(Diagnostic::new(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+                return None;
+            }
+        };
+        self.sources.push(SourceFile {
+            tier: Tier::McpJson,
+            path: path.to_path_buf(),
+            found: true,
+        });
+        let file: Arc<Path> = Arc::from(path);
+        let json: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(json) => json,
+            Err(e) => {
+                let origin = Origin::File {
+                    tier: Tier::McpJson,
+                    path: file.clone(),
+                    line: e.line() as u32,
+                    column: e.column() as u32,
+                };
+                self.diagnostics
+                    .push(Diagnostic::new(format!("invalid JSON: {e}")).at(&origin, Some(&text)));
+                return None;
+            }
+        };
+        let servers = json.get("mcpServers").and_then(|s| s.as_object())?;
+        if !restriction.trusted {
+            if !servers.is_empty() {
+                self.warnings.push(format!(
+                    "{}: ignored {} MCP server(s) because the project is not trusted; {}",
+                    path.display(),
+                    servers.len(),
+                    trust_hint(restriction.project_root)
+                ));
+            }
+            return None;
+        }
+        let lines = tree::LineIndex::new(&text);
+        let mut table = BTreeMap::new();
+        for (name, server) in servers {
+            let (line, column) = text
+                .find(&format!("\"{name}\""))
+                .map_or((0, 0), |offset| lines.position(offset));
+            let origin = Origin::File {
+                tier: Tier::McpJson,
+                path: file.clone(),
+                line,
+                column,
+            };
+            let mut server = server.clone();
+            if let Some(fields) = server.as_object_mut() {
+                let unknown: Vec<String> = fields
+                    .keys()
+                    .filter(|key| !schema::MCP_SERVER_KEYS.contains(&key.as_str()))
+                    .cloned()
+                    .collect();
+                for key in &unknown {
+                    fields.remove(key);
+                }
+                if !unknown.is_empty() {
+                    self.warnings.push(format!(
+                        "{origin}: MCP server `{name}`: ignored keys cchost does not use: {}",
+                        unknown.join(", ")
+                    ));
+                }
+            }
+            match toml::Value::try_from(&server) {
+                Ok(value) => {
+                    table.insert(name.clone(), Entry::from_value(value, &origin));
+                }
+                Err(e) => self.diagnostics.push(
+                    Diagnostic::new(format!("MCP server `{name}` cannot be read: {e}"))
+                        .at(&origin, Some(&text)),
+                ),
+            }
+        }
+        self.texts.insert(file.clone(), text);
+        let origin = Origin::File {
+            tier: Tier::McpJson,
+            path: file,
+            line: 1,
+            column: 1,
+        };
+        let mut servers = Entry {
+            node: Node::Table(table),
+            origin: origin.clone(),
+        };
+        self.expand(&mut servers, vars);
+        Some(servers)
+    }
+
+    /// Applies the trust rules to a project or session tier, then expands it.
+    fn prepare_untrusted_tier(
+        &mut self,
+        mut tree: Entry,
+        restriction: &Restriction<'_>,
+        vars: &dyn expand::Variables,
+    ) -> Entry {
+        self.check_trust_only_global(&mut tree, false);
+        if !restriction.trusted {
+            let ignored = restriction.strip(&mut tree);
+            if !ignored.is_empty() {
+                let file = tree
+                    .origin
+                    .file()
+                    .map_or_else(String::new, |f| f.display().to_string());
+                self.warnings.push(format!(
+                    "{file}: the project is not trusted, so these keys were ignored: {}; {}",
+                    ignored.join(", "),
+                    trust_hint(restriction.project_root)
+                ));
+            }
+        }
+        self.expand(&mut tree, vars);
+        tree
+    }
+
+    /// `trust` in a project or session file would let a repository trust itself.
+    fn check_trust_only_global(&mut self, tree: &mut Entry, is_global: bool) {
+        if is_global {
+            return;
+        }
+        if let Some(entry) = tree.remove(&["trust"]) {
+            let text = entry.origin.file().and_then(|f| self.texts.get(f));
+            let diagnostic = Diagnostic::new(
+                "`trust` can only be set in the global configuration: a project cannot trust itself",
+            )
+            .at(&entry.origin, text.map(String::as_str))
+            .help("run `cchost trust DIR`, or pass --trust-project for one run");
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    fn expand(&mut self, tree: &mut Entry, vars: &dyn expand::Variables) {
+        let mut errors = Vec::new();
+        tree.for_each_string_mut(&mut |path, origin, text| match expand::expand(text, vars) {
+            Ok(Some(expanded)) => *text = expanded,
+            Ok(None) => {}
+            Err(e) => errors.push((display_path(path), origin.clone(), e)),
+        });
+        for (key, origin, error) in errors {
+            let text = origin.file().and_then(|f| self.texts.get(f));
+            self.diagnostics.push(
+                Diagnostic::new(format!("`{key}`: {error}")).at(&origin, text.map(String::as_str)),
+            );
+        }
+    }
+
+    /// The typed configuration, or a diagnostic at the value serde refused.
+    fn typed(&mut self, tree: &Entry) -> Option<Config> {
+        let value = tree.to_value();
+        match serde_path_to_error::deserialize::<_, Config>(value) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                let path: Vec<Segment> = e
+                    .path()
+                    .iter()
+                    .filter_map(|segment| match segment {
+                        serde_path_to_error::Segment::Map { key } => {
+                            Some(Segment::Key(key.clone()))
+                        }
+                        serde_path_to_error::Segment::Seq { index } => Some(Segment::Index(*index)),
+                        _ => None,
+                    })
+                    .collect();
+                let message = e.inner().message().trim_end().to_string();
+                self.diagnostics
+                    .push(self.serde_diagnostic(tree, path, &message));
+                None
+            }
+        }
+    }
+
+    fn serde_diagnostic(&self, tree: &Entry, mut path: Vec<Segment>, message: &str) -> Diagnostic {
+        let names = diagnostic::quoted_names(message);
+        let unknown_field = message.starts_with("unknown field");
+        let mut help = None;
+        let message = if unknown_field || message.starts_with("unknown variant") {
+            let wrong = names.first().copied().unwrap_or_default();
+            let candidates = names.iter().skip(1).copied();
+            help = diagnostic::did_you_mean(wrong, candidates.clone())
+                .map(|suggestion| format!("did you mean `{suggestion}`?"))
+                .or_else(|| {
+                    let all: Vec<_> = candidates.map(|c| format!("`{c}`")).collect();
+                    (!all.is_empty()).then(|| format!("expected one of {}", all.join(", ")))
+                });
+            if unknown_field {
+                // serde reports the table; the origin we want is the unknown key itself.
+                if !matches!(path.last(), Some(Segment::Key(key)) if key == wrong) {
+                    path.push(Segment::Key(wrong.to_string()));
+                }
+                format!("unknown key `{}`", display_path(&path))
+            } else {
+                format!("`{}`: unknown value `{wrong}`", display_path(&path))
+            }
+        } else if path.is_empty() {
+            message.to_string()
+        } else {
+            format!("`{}`: {message}", display_path(&path))
+        };
+        let entry = tree.nearest(&path);
+        let text = entry.origin.file().and_then(|f| self.texts.get(f));
+        let diagnostic = Diagnostic::new(message).at(&entry.origin, text.map(String::as_str));
+        match help {
+            Some(help) => diagnostic.help(help),
+            None => diagnostic,
+        }
+    }
+
+    /// Relative paths are taken from where they were written: the project root for the project
+    /// tier and `.mcp.json`, the file's directory for the global and session files, the working
+    /// directory for `-c`. `~/` means the home directory.
+    fn resolve_paths(
+        &mut self,
+        config: &mut Config,
+        tree: &Entry,
+        project_root: Option<&Path>,
+        cwd: &Path,
+    ) {
+        let base = |path: &[Segment]| -> PathBuf {
+            match tree.get(path).map(|e| &e.origin) {
+                Some(Origin::File {
+                    tier: Tier::Project | Tier::McpJson,
+                    ..
+                })
+                | Some(Origin::Default)
+                | None => project_root.unwrap_or(cwd).to_path_buf(),
+                Some(Origin::File { path, .. }) => {
+                    path.parent().unwrap_or(Path::new("/")).to_path_buf()
+                }
+                Some(Origin::CommandLine(_)) => cwd.to_path_buf(),
+            }
+        };
+        let key = |parts: &[&str]| -> Vec<Segment> {
+            parts.iter().map(|p| Segment::Key(p.to_string())).collect()
+        };
+        for (name, plugin) in &mut config.plugins {
+            if let Some(path) = &mut plugin.path {
+                *path = absolutize(path, &base(&key(&["plugins", name, "path"])));
+            }
+        }
+        for (i, dir) in config.plugin_dirs.iter_mut().enumerate() {
+            let mut at = key(&["plugin_dirs"]);
+            at.push(Segment::Index(i));
+            *dir = absolutize(dir, &base(&at));
+        }
+        config.session.dir = absolutize(&config.session.dir, &base(&key(&["session", "dir"])));
+        for (name, server) in &mut config.mcp.servers {
+            if let Some(cwd) = &mut server.cwd {
+                *cwd = absolutize(cwd, &base(&key(&["mcp", "servers", name, "cwd"])));
+            }
+        }
+    }
+
+    /// Rules serde cannot express.
+    fn validate(&mut self, config: &Config, tree: &Entry) {
+        let mut problems = Vec::new();
+        for (name, server) in &config.mcp.servers {
+            let at = vec![
+                Segment::Key("mcp".into()),
+                Segment::Key("servers".into()),
+                Segment::Key(name.clone()),
+            ];
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                problems.push((
+                    at.clone(),
+                    format!("MCP server name `{name}` may only use letters, digits, `-` and `_`"),
+                ));
+            }
+            match server.transport {
+                McpTransport::Stdio if server.command.is_none() => {
+                    problems.push((at, format!("MCP server `{name}` (stdio) needs a `command`")))
+                }
+                McpTransport::Http | McpTransport::Sse if server.url.is_none() => {
+                    problems.push((at, format!("MCP server `{name}` needs a `url`")))
+                }
+                _ => {}
+            }
+        }
+        for (name, plugin) in &config.plugins {
+            let at = vec![Segment::Key("plugins".into()), Segment::Key(name.clone())];
+            if plugin.path.is_none()
+                && builtin::find(name).is_none()
+                && find_in_plugin_dirs(name, &config.plugin_dirs).is_none()
+            {
+                problems.push((
+                    at,
+                    format!(
+                        "plugin `{name}` has no `path`, is not built in ({}) and is not in any of `plugin_dirs`",
+                        builtin::names().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        for (path, message) in problems {
+            let entry = tree.nearest(&path);
+            let text = entry.origin.file().and_then(|f| self.texts.get(f));
+            self.diagnostics
+                .push(Diagnostic::new(message).at(&entry.origin, text.map(String::as_str)));
+        }
+    }
+}
+
+/// What an untrusted project or session file may not do.
+#[derive(Clone, Copy)]
+struct Restriction<'a> {
+    trusted: bool,
+    global_plugins: &'a BTreeSet<String>,
+    project_root: Option<&'a Path>,
+}
+
+impl Restriction<'_> {
+    /// Removes the keys an untrusted tier may not set; returns them as `key (line N)`.
+    fn strip(&self, tree: &mut Entry) -> Vec<String> {
+        let mut ignored = Vec::new();
+        let mut note = |key: String, entry: &Entry| {
+            let line = match entry.origin {
+                Origin::File { line, .. } => format!(" (line {line})"),
+                _ => String::new(),
+            };
+            ignored.push(format!("`{key}`{line}"));
+        };
+        if let Some(plugins) = tree
+            .table_mut()
+            .and_then(|t| t.get_mut("plugins"))
+            .and_then(Entry::table_mut)
+        {
+            let names: Vec<String> = plugins.keys().cloned().collect();
+            for name in names {
+                if self.global_plugins.contains(&name) {
+                    let entry = plugins.remove(&name).expect("listed above");
+                    note(
+                        format!("plugins.{name} (defined by the global configuration)"),
+                        &entry,
+                    );
+                    continue;
+                }
+                let plugin = plugins.get_mut(&name).expect("listed above");
+                for key in ["grant", "limits"] {
+                    if let Some(entry) = plugin.remove(&[key]) {
+                        note(format!("plugins.{name}.{key}"), &entry);
+                    }
+                }
+            }
+        }
+        if let Some(entry) = tree.remove(&["mcp"]) {
+            note("mcp".into(), &entry);
+        }
+        if let Some(entry) = tree.remove(&["session", "dir"]) {
+            note("session.dir".into(), &entry);
+        }
+        ignored
+    }
+}
+
+fn trust_hint(project_root: Option<&Path>) -> String {
+    match project_root {
+        Some(root) => format!(
+            "trust it with `cchost trust {}`, or pass --trust-project for one run",
+            root.display()
+        ),
+        None => "pass --trust-project to trust it for one run".into(),
+    }
+}
+
+/// The `trust.projects` strings of one tier.
+fn trusted_projects(tree: &Entry) -> Vec<PathBuf> {
+    let path = [
+        Segment::Key("trust".into()),
+        Segment::Key("projects".into()),
+    ];
+    match tree.get(&path).map(|e| &e.node) {
+        Some(Node::Array(items)) => items
+            .iter()
+            .filter_map(|item| match &item.node {
+                Node::Leaf(toml::Value::String(dir)) => Some(PathBuf::from(dir)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The defaults as a tier of their own, so `config show --origin` can say "default".
+fn defaults_tree() -> Entry {
+    let value = toml::Value::try_from(Config::default()).expect("the defaults serialise");
+    let mut tree = Entry::from_value(value, &Origin::Default);
+    if let Some(table) = tree.table_mut() {
+        table.retain(|_, entry| match &entry.node {
+            Node::Table(t) => {
+                !t.is_empty()
+                    && t.values()
+                        .any(|e| !matches!(&e.node, Node::Array(a) if a.is_empty()))
+            }
+            Node::Array(items) => !items.is_empty(),
+            Node::Leaf(_) => true,
+        });
+    }
+    tree
+}
+
+/// `.mcp.json` servers whose names no cchost tier defines.
+fn add_servers_not_defined(tree: &mut Entry, servers: Entry) {
+    let Node::Table(servers) = servers.node else {
+        return;
+    };
+    let root = tree.table_mut().expect("the root is a table");
+    let mcp = root
+        .entry("mcp".into())
+        .or_insert_with(|| Entry::empty_table(Origin::Default));
+    let Some(mcp) = mcp.table_mut() else {
+        return;
+    };
+    let defined = mcp
+        .entry("servers".into())
+        .or_insert_with(|| Entry::empty_table(Origin::Default));
+    let Some(defined) = defined.table_mut() else {
+        return;
+    };
+    for (name, server) in servers {
+        defined.entry(name).or_insert(server);
+    }
+}
+
+fn absolutize(path: &Path, base: &Path) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("~")
+        && let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty())
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    base.join(path)
+}
+
+fn find_in_plugin_dirs(name: &str, dirs: &[PathBuf]) -> Option<PathBuf> {
+    dirs.iter()
+        .map(|dir| dir.join(format!("{name}.wasm")))
+        .find(|candidate| candidate.is_file())
 }
 
 impl Config {
-    /// Loads the global file and the project file found from `cwd`.
-    pub fn load(cwd: &Path) -> Result<Config> {
-        let mut config = Config::default();
-        if let Some(global) = global_config_path()
-            && global.is_file()
-        {
-            let base = global.parent().unwrap_or(Path::new("/")).to_path_buf();
-            config.merge(read_file(&global)?, &base, global);
-        }
-        if let Some(root) = find_project_root(cwd) {
-            let file = root.join(PROJECT_CONFIG);
-            config.merge(read_file(&file)?, &root, file);
-            config.project_root = Some(root);
-        }
-        Ok(config)
-    }
-
-    fn merge(&mut self, file: ConfigFile, base: &Path, origin: PathBuf) {
-        for (name, mut plugin) in file.plugins {
-            plugin.path = plugin.path.map(|p| base.join(p));
-            self.plugins.insert(name, plugin);
-        }
-        for (event, bindings) in file.hooks {
-            self.hooks.entry(event).or_default().extend(bindings);
-        }
-        self.files.push(origin);
-    }
-
     /// The specs of every configured plugin, for the registry.
     pub fn plugin_specs(&self) -> Result<Vec<PluginSpec>> {
         self.plugins
             .iter()
             .map(|(name, plugin)| {
+                // Built-ins come before `plugin_dirs` so a directory cannot shadow one.
                 let source = match &plugin.path {
                     Some(path) => PluginSource::File(path.clone()),
-                    None => PluginSource::Builtin(builtin::find(name).with_context(|| {
-                        format!("[plugins.{name}] has no `path` and there is no built-in plugin `{name}`")
-                    })?),
+                    None => match builtin::find(name) {
+                        Some(builtin) => PluginSource::Builtin(builtin),
+                        None => PluginSource::File(
+                            find_in_plugin_dirs(name, &self.plugin_dirs).with_context(|| {
+                                format!(
+                                    "[plugins.{name}] has no `path`, there is no built-in plugin `{name}` and no `{name}.wasm` in plugin_dirs"
+                                )
+                            })?,
+                        ),
+                    },
                 };
                 let settings = serde_json::to_value(&plugin.settings)
                     .with_context(|| format!("[plugins.{name}.settings]"))?;
@@ -132,12 +815,8 @@ impl Config {
     }
 }
 
-fn read_file(path: &Path) -> Result<ConfigFile> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-}
-
-/// `$XDG_CONFIG_HOME/cchost/config.toml`, else `~/.config/cchost/config.toml`.
+/// `$XDG_CONFIG_HOME/cchost/config.toml`, else `~/.config/cchost/config.toml`; `None` without
+/// either variable.
 pub fn global_config_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
@@ -150,9 +829,12 @@ pub fn global_config_path() -> Option<PathBuf> {
     Some(base.join("cchost/config.toml"))
 }
 
-/// The nearest ancestor of `cwd` (itself included) holding `.cchost/config.toml`.
+/// The nearest ancestor of `cwd` (itself included) holding `.cchost/config.toml` or `.mcp.json`.
 pub fn find_project_root(cwd: &Path) -> Option<PathBuf> {
     cwd.ancestors()
-        .find(|dir| dir.join(PROJECT_CONFIG).is_file())
+        .find(|dir| dir.join(PROJECT_CONFIG).is_file() || dir.join(MCP_JSON).is_file())
         .map(Path::to_path_buf)
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,3 +15,8 @@ include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
 pub fn find(name: &str) -> Option<&'static BuiltinPlugin> {
     BUILTIN.iter().find(|plugin| plugin.name == name)
 }
+
+/// The names of every built-in plugin.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|plugin| plugin.name)
+}

@@ -47,7 +47,7 @@ pub struct PluginMeta {
 }
 
 /// Limits as written in a manifest or in the user's configuration; unset fields fall through.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitSettings {
     pub memory_mib: Option<u64>,

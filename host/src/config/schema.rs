@@ -1,0 +1,160 @@
+//! The typed configuration: every key cchost understands, with its default. Unknown keys are
+//! errors (with a suggestion), so a typo never silently does nothing.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::plugins::{grants::Capabilities, manifest::LimitSettings};
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[plugins.<name>]`: where a plugin comes from, what it is granted, its limits and settings.
+    #[serde(default)]
+    pub plugins: BTreeMap<String, PluginConfig>,
+    /// `[[hooks.<Event>]]`: which hook plugins run on which Claude Code event. Additive.
+    #[serde(default)]
+    pub hooks: BTreeMap<String, Vec<HookBinding>>,
+    /// Directories searched for `<name>.wasm` (manifest `<name>.toml` beside it) when a plugin
+    /// has no `path` and is not built in. Additive.
+    #[serde(default)]
+    pub plugin_dirs: Vec<PathBuf>,
+    #[serde(default)]
+    pub session: SessionConfig,
+    #[serde(default)]
+    pub mcp: McpConfig,
+    /// Only read from the global file (and `-c`): a project cannot trust itself.
+    #[serde(default)]
+    pub trust: TrustConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginConfig {
+    /// Component file; its manifest sits beside it with a `.toml` extension. Absent = built-in
+    /// or found in `plugin_dirs`.
+    pub path: Option<PathBuf>,
+    #[serde(default)]
+    pub grant: Capabilities,
+    #[serde(default)]
+    pub limits: LimitSettings,
+    #[serde(default)]
+    pub settings: toml::Table,
+}
+
+/// What a hook plugin does when it fails (crash, timeout, error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnErrorSetting {
+    Deny,
+    Allow,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HookBinding {
+    /// Claude Code matcher: exact names (`Edit|Write`) or a regex (`mcp__.*`); absent = all.
+    pub matcher: Option<String>,
+    pub plugin: String,
+    /// Default: `deny` for PreToolUse and PermissionRequest, `allow` otherwise.
+    pub on_error: Option<OnErrorSetting>,
+    /// Overrides the plugin's wall-time limit for this binding.
+    pub timeout_ms: Option<u64>,
+}
+
+/// `[session]`: where session logs go and how durable appends are.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Relative paths are taken from the project root.
+    pub dir: PathBuf,
+    pub durability: Durability,
+    /// In `batch` mode: fsync at least this often…
+    pub batch_interval_ms: u64,
+    /// …or after this many records, whichever comes first.
+    pub batch_records: u64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            dir: PathBuf::from(".cchost/sessions"),
+            durability: Durability::Batch,
+            batch_interval_ms: 50,
+            batch_records: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Durability {
+    /// Never fsync (the OS writes back when it likes).
+    None,
+    /// fsync every `batch_interval_ms` or `batch_records`.
+    Batch,
+    /// An append returns once the record is on disk.
+    Always,
+}
+
+/// `[mcp]`: MCP servers, also read from the project's `.mcp.json` (cchost's definition of a
+/// name wins).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpConfig {
+    #[serde(default)]
+    pub servers: BTreeMap<String, McpServer>,
+}
+
+/// One MCP server, in the shape of Claude Code's `.mcp.json` entries.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpServer {
+    #[serde(rename = "type", default)]
+    pub transport: McpTransport,
+    /// stdio: the program to start (looked up in `PATH`; never through a shell).
+    pub command: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    pub cwd: Option<PathBuf>,
+    /// http and sse: the endpoint.
+    pub url: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Per-call timeout.
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum McpTransport {
+    #[default]
+    Stdio,
+    /// Streamable HTTP.
+    Http,
+    /// Legacy HTTP+SSE.
+    Sse,
+}
+
+/// The keys `.mcp.json` server entries may carry, all understood by [`McpServer`].
+pub const MCP_SERVER_KEYS: &[&str] = &[
+    "type",
+    "command",
+    "args",
+    "env",
+    "cwd",
+    "url",
+    "headers",
+    "timeout_ms",
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustConfig {
+    /// Project roots whose configuration may grant capabilities. Additive.
+    #[serde(default)]
+    pub projects: Vec<PathBuf>,
+}
