@@ -61,8 +61,8 @@ pub mod bindings {
 }
 
 pub use bindings::cchost::plugin::types::{
-    AgentOutput, Finding, GateInput, GateReport, GateStatus, HookEvent, HookResponse, Severity,
-    Task,
+    AgentOutput, ChangeKind, FileChange, Finding, GateInput, GateReport, GateStatus, HookEvent,
+    HookResponse, Severity, Task,
 };
 
 /// A hook: judges one Claude Code event. Each event gets a fresh instance.

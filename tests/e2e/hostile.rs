@@ -449,6 +449,7 @@ async fn wrong_world_is_refused_with_the_plugin_named() {
         checkpoint: "pre".into(),
         root: "/".into(),
         files: vec![],
+        changes: vec![],
     };
     let error = registry.call_gate("ok", &input).await.unwrap_err();
     assert!(
