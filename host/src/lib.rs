@@ -2,11 +2,12 @@
 //! user extension — hooks, validation gates, agent behaviours — is a sandboxed WebAssembly
 //! component that can reach only what its manifest declares and the user grants.
 //!
-//! Layers, top to bottom (data flows one way): [`cli`] → [`config`] → [`hooks`] →
+//! Layers, top to bottom (data flows one way): [`cli`] → [`config`] → [`hooks`], [`gates`] →
 //! [`plugins`] → [`runtime`].
 
 pub mod cli;
 pub mod config;
+pub mod gates;
 pub mod hooks;
 pub mod plugins;
 pub mod runtime;

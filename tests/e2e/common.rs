@@ -111,9 +111,16 @@ pub fn project(config: &str) -> tempfile::TempDir {
 
 /// Runs `cchost <args>` in `cwd` with a private home, cache and no user configuration.
 pub fn cchost_in(cwd: &Path, args: &[&str], home: &Path) -> Output {
+    cchost_with_env(cwd, args, home, &[])
+}
+
+/// [`cchost_in`] with extra environment variables.
+pub fn cchost_with_env(cwd: &Path, args: &[&str], home: &Path, envs: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cchost"))
         .args(args)
         .current_dir(cwd)
+        .env_remove("GITHUB_ACTIONS")
+        .envs(envs.iter().copied())
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_CACHE_HOME", cache_dir().join("xdg"))

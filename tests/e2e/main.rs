@@ -3,5 +3,6 @@
 
 mod common;
 mod config_cli;
+mod gate_cli;
 mod hook_cli;
 mod hostile;

@@ -1,6 +1,7 @@
 //! The command line: argument parsing and output only; the work happens in the library modules.
 
 mod config;
+mod gate;
 mod hook;
 mod trust;
 
@@ -67,6 +68,8 @@ impl ConfigArgs {
 enum Command {
     /// Claude Code hook command: run the configured WASM hooks on the event read from stdin.
     Hook(hook::HookArgs),
+    /// Judge the project's files with the gates of a checkpoint (exit 1 when one fails).
+    Gate(gate::GateArgs),
     /// Show, check and locate the configuration (global → project → session → `-c`).
     Config(config::ConfigCommand),
     /// Let a project's configuration grant capabilities, raise limits and start MCP servers.
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
     init_tracing(cli.verbose, cli.quiet);
     match cli.command {
         Command::Hook(args) => hook::run(args, &cli.config),
+        Command::Gate(args) => gate::run(args, &cli.config),
         Command::Config(command) => config::run(command, &cli.config),
         Command::Trust(args) => trust::run(args, &cli.config),
     }

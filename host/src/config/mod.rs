@@ -28,8 +28,8 @@ use std::{
 use anyhow::{Context, Result};
 pub use diagnostic::{ConfigError, Diagnostic};
 pub use schema::{
-    Config, Durability, HookBinding, McpConfig, McpServer, McpTransport, OnErrorSetting,
-    PluginConfig, SessionConfig, TrustConfig,
+    Checkpoint, Config, Durability, GateConfig, HookBinding, McpConfig, McpServer, McpTransport,
+    OnErrorSetting, PluginConfig, SessionConfig, TrustConfig,
 };
 pub use tree::{Entry, Node, Origin, Segment, Tier, display_path};
 
@@ -633,6 +633,25 @@ impl Loader {
                 ));
             }
         }
+        for (checkpoint, gates) in &config.checkpoints {
+            for (i, gate) in gates.gates.iter().enumerate() {
+                if !config.plugins.contains_key(gate)
+                    && builtin::find(gate).is_none()
+                    && find_in_plugin_dirs(gate, &config.plugin_dirs).is_none()
+                {
+                    let at = vec![
+                        Segment::Key("checkpoints".into()),
+                        Segment::Key(checkpoint.clone()),
+                        Segment::Key("gates".into()),
+                        Segment::Index(i),
+                    ];
+                    problems.push((
+                        at,
+                        format!("checkpoint `{checkpoint}`: gate `{gate}` is not a configured, built-in or plugin_dirs plugin"),
+                    ));
+                }
+            }
+        }
         for (path, message) in problems {
             let entry = tree.nearest(&path);
             let text = entry.origin.file().and_then(|f| self.texts.get(f));
@@ -783,35 +802,46 @@ impl Config {
     pub fn plugin_specs(&self) -> Result<Vec<PluginSpec>> {
         self.plugins
             .iter()
-            .map(|(name, plugin)| {
-                // Built-ins come before `plugin_dirs` so a directory cannot shadow one.
-                let source = match &plugin.path {
-                    Some(path) => PluginSource::File(path.clone()),
-                    None => match builtin::find(name) {
-                        Some(builtin) => PluginSource::Builtin(builtin),
-                        None => PluginSource::File(
-                            find_in_plugin_dirs(name, &self.plugin_dirs).with_context(|| {
-                                format!(
-                                    "[plugins.{name}] has no `path`, there is no built-in plugin `{name}` and no `{name}.wasm` in plugin_dirs"
-                                )
-                            })?,
-                        ),
-                    },
-                };
-                let settings = serde_json::to_value(&plugin.settings)
-                    .with_context(|| format!("[plugins.{name}.settings]"))?;
-                let serde_json::Value::Object(settings) = settings else {
-                    unreachable!("a TOML table serialises to a JSON object");
-                };
-                Ok(PluginSpec {
-                    name: name.clone(),
-                    source,
-                    grant: plugin.grant.clone(),
-                    limits: plugin.limits,
-                    settings,
-                })
-            })
+            .map(|(name, plugin)| self.plugin_spec(name, plugin))
             .collect()
+    }
+
+    /// The spec of plugin `name`: its configuration, or an unconfigured built-in or
+    /// `plugin_dirs` plugin with no grants and no settings.
+    pub fn spec_of(&self, name: &str) -> Result<PluginSpec> {
+        match self.plugins.get(name) {
+            Some(plugin) => self.plugin_spec(name, plugin),
+            None => self.plugin_spec(name, &PluginConfig::default()),
+        }
+    }
+
+    fn plugin_spec(&self, name: &str, plugin: &PluginConfig) -> Result<PluginSpec> {
+        // Built-ins come before `plugin_dirs` so a directory cannot shadow one.
+        let source = match &plugin.path {
+            Some(path) => PluginSource::File(path.clone()),
+            None => match builtin::find(name) {
+                Some(builtin) => PluginSource::Builtin(builtin),
+                None => PluginSource::File(
+                    find_in_plugin_dirs(name, &self.plugin_dirs).with_context(|| {
+                        format!(
+                            "[plugins.{name}] has no `path`, there is no built-in plugin `{name}` and no `{name}.wasm` in plugin_dirs"
+                        )
+                    })?,
+                ),
+            },
+        };
+        let settings = serde_json::to_value(&plugin.settings)
+            .with_context(|| format!("[plugins.{name}.settings]"))?;
+        let serde_json::Value::Object(settings) = settings else {
+            unreachable!("a TOML table serialises to a JSON object");
+        };
+        Ok(PluginSpec {
+            name: name.to_string(),
+            source,
+            grant: plugin.grant.clone(),
+            limits: plugin.limits,
+            settings,
+        })
     }
 }
 

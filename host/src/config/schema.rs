@@ -24,6 +24,12 @@ pub struct Config {
     pub session: SessionConfig,
     #[serde(default)]
     pub mcp: McpConfig,
+    /// `[checkpoints.<name>]`: the gates judged at a checkpoint (`cchost gate NAME`, and between
+    /// the waves of `cchost run`).
+    #[serde(default)]
+    pub checkpoints: BTreeMap<String, Checkpoint>,
+    #[serde(default)]
+    pub gate: GateConfig,
     /// Only read from the global file (and `-c`): a project cannot trust itself.
     #[serde(default)]
     pub trust: TrustConfig,
@@ -61,6 +67,22 @@ pub struct HookBinding {
     pub on_error: Option<OnErrorSetting>,
     /// Overrides the plugin's wall-time limit for this binding.
     pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    /// Gate plugins, run in parallel.
+    pub gates: Vec<String>,
+}
+
+/// `[gate]`: defaults for `cchost gate`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    /// The git revision whose changes are judged when neither `--base` nor `--all` is given;
+    /// absent: `HEAD` (uncommitted changes) in a git repository, all files elsewhere.
+    pub base: Option<String>,
 }
 
 /// `[session]`: where session logs go and how durable appends are.
