@@ -1,6 +1,7 @@
 //! The command line: argument parsing and output only; the work happens in the library modules.
 
 mod hook;
+mod session;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ pub struct Cli {
 enum Command {
     /// Claude Code hook command: run the configured WASM hooks on the event read from stdin.
     Hook(hook::HookArgs),
+    /// Session logs: list, show, tail, verify, repair, export.
+    Session(session::SessionArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
     init_tracing(cli.verbose, cli.quiet);
     match cli.command {
         Command::Hook(args) => hook::run(args),
+        Command::Session(args) => session::run(args),
     }
 }
 
