@@ -28,8 +28,8 @@ struct Span {
 enum SpanKind {
     /// `buf[start..end]`, without the newline.
     Line { start: usize, end: usize },
-    /// A line longer than the limit, already skipped.
-    TooLong { bytes: u64 },
+    /// A line longer than the limit, already skipped; `terminated` unless it ended the file.
+    TooLong { bytes: u64, terminated: bool },
     /// Bytes at the end of the file without a newline.
     Incomplete { start: usize, end: usize },
 }
@@ -83,6 +83,14 @@ impl<R: Read> LineReader<R> {
                 let start = self.start;
                 self.start = newline + 1;
                 self.scanned = self.start;
+                if newline - start > self.max_line {
+                    let bytes = (newline - start) as u64;
+                    let kind = SpanKind::TooLong {
+                        bytes,
+                        terminated: true,
+                    };
+                    return Ok(Some(self.advance(kind, bytes + 1)));
+                }
                 return Ok(Some(self.advance(
                     SpanKind::Line {
                         start,
@@ -150,7 +158,11 @@ impl<R: Read> LineReader<R> {
             let n = match self.inner.read(&mut self.buf) {
                 Ok(0) => {
                     self.eof = true;
-                    return Ok(self.advance(SpanKind::TooLong { bytes }, bytes));
+                    let kind = SpanKind::TooLong {
+                        bytes,
+                        terminated: false,
+                    };
+                    return Ok(self.advance(kind, bytes));
                 }
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -161,7 +173,11 @@ impl<R: Read> LineReader<R> {
                 self.start = i + 1;
                 self.end = n;
                 self.scanned = self.start;
-                return Ok(self.advance(SpanKind::TooLong { bytes }, bytes + 1));
+                let kind = SpanKind::TooLong {
+                    bytes,
+                    terminated: true,
+                };
+                return Ok(self.advance(kind, bytes + 1));
             }
             bytes += n as u64;
         }
@@ -176,7 +192,7 @@ impl<R: Read> LineReader<R> {
             let line = match span.kind {
                 SpanKind::Line { start, end } => RawLine::Complete(&self.buf[start..end]),
                 SpanKind::Incomplete { start, end } => RawLine::Incomplete(&self.buf[start..end]),
-                SpanKind::TooLong { bytes } => RawLine::TooLong { bytes },
+                SpanKind::TooLong { bytes, terminated } => RawLine::TooLong { bytes, terminated },
             };
             let at = LineAt {
                 number: span.number,
@@ -206,6 +222,7 @@ pub enum RawLine<'a> {
     Incomplete(&'a [u8]),
     TooLong {
         bytes: u64,
+        terminated: bool,
     },
 }
 
@@ -215,8 +232,7 @@ impl RawLine<'_> {
         match self {
             RawLine::Complete(b) => b.len() as u64 + 1,
             RawLine::Incomplete(b) => b.len() as u64,
-            // Only the last line of a file can lack its newline; counted with it is harmless.
-            RawLine::TooLong { bytes } => bytes + 1,
+            RawLine::TooLong { bytes, terminated } => bytes + u64::from(*terminated),
         }
     }
 }
@@ -342,7 +358,7 @@ impl<R: Read> SessionReader<R> {
                     offset: at.offset,
                     bytes: match &at.line {
                         RawLine::Complete(b) | RawLine::Incomplete(b) => b.len() as u64,
-                        RawLine::TooLong { bytes } => *bytes,
+                        RawLine::TooLong { bytes, .. } => *bytes,
                     },
                     error,
                 })
@@ -376,7 +392,7 @@ impl<R: Read> SessionReader<R> {
                 RawLine::Incomplete(bytes) => bad(LineError::Incomplete {
                     bytes: bytes.len() as u64,
                 }),
-                RawLine::TooLong { bytes } => bad(LineError::TooLong { bytes }),
+                RawLine::TooLong { bytes, .. } => bad(LineError::TooLong { bytes }),
             };
             if let Entry::Bad(_) = entry {
                 stats.bad_lines += 1;
@@ -495,7 +511,7 @@ mod tests {
                         at.offset,
                         String::from_utf8_lossy(b)
                     ),
-                    RawLine::TooLong { bytes } => {
+                    RawLine::TooLong { bytes, .. } => {
                         format!("{}@{}:long {bytes}", at.number, at.offset)
                     }
                 });
