@@ -6,5 +6,6 @@ mod common;
 mod crash;
 mod hostile;
 mod parser;
+mod plugin;
 mod processes;
 mod writer;

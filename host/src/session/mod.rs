@@ -7,10 +7,12 @@
 //!   advisory file lock shared with other processes; durability modes `none`, `batch`, `always`.
 //! - [`reader`]: streaming reads in constant memory, filters, follow mode.
 //! - [`recover`]: torn-tail healing on open, `verify` and atomic `repair`.
+//! - [`handle`]: the session as an agent plugin sees it (WIT `session` interface).
 //! - [`claude`]: tolerant reading of Claude Code transcripts for display.
 //! - [`id`]: time-sortable session ids.
 
 pub mod claude;
+pub mod handle;
 pub mod id;
 pub mod lock;
 pub mod reader;
@@ -27,6 +29,7 @@ use std::{
 
 use anyhow::{Result, bail};
 
+pub use handle::SessionHandle;
 pub use id::{check_session_id, new_session_id};
 pub use reader::{BadLine, Entry, Filter, ReadStats, SessionReader};
 pub use record::{LineError, Record, RecordRef, Timestamp};
