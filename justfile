@@ -17,6 +17,11 @@ build-plugins:
 bench:
     cargo bench -p cchost --bench hooks
 
+# Session store: write/read throughput, `always` mode with 8 writers, peak RSS reading 1 GiB
+# (CCHOST_BENCH_LARGE_MB=0 skips the 1 GiB file).
+bench-session:
+    cargo bench -p cchost --bench session
+
 # The README demo.
 demo:
     cargo run --release -- hook < examples/claude-code/payloads/rm-rf-root.json

@@ -85,7 +85,13 @@ fn reopening_continues_the_sequence_and_flush_reports_success() {
             .unwrap();
     }
     writer.flush().unwrap();
-    assert!(writer.stats().fsyncs >= 1, "flush syncs");
+    assert_eq!(
+        read_all(&store.path(&id).unwrap()).records.len(),
+        500,
+        "flushed means written"
+    );
+    writer.sync().unwrap();
+    assert!(writer.stats().fsyncs >= 1, "sync syncs");
     drop(writer);
     let writer = store.open_writer(&id).unwrap();
     assert_eq!(

@@ -3,7 +3,7 @@
 //! writes are detected.
 //!
 //! ```text
-//! {"seq":7,"ts":"2025-06-01T12:00:00.123456Z","session":"…","kind":"note","agent":"planner","data":{…},"crc":"1c291ca3"}
+//! {"seq":7,"ts":"2025-06-01T12:00:00.123456Z","session":"20250601T120000.123Z-1a2b3c4d","kind":"plan","agent":"planner","data":{"step":1},"crc":"60cae2c8"}
 //! ```
 //!
 //! Writers emit the members in exactly this order, `agent` only when there is one, and `data`
@@ -712,6 +712,13 @@ mod tests {
         let mut out = Vec::new();
         encode_line(seq, &ts, "20250601T120000.123Z-0a1b2c3d", &body, &mut out);
         out
+    }
+
+    #[test]
+    fn the_documented_example_line_is_valid() {
+        let line = br#"{"seq":7,"ts":"2025-06-01T12:00:00.123456Z","session":"20250601T120000.123Z-1a2b3c4d","kind":"plan","agent":"planner","data":{"step":1},"crc":"60cae2c8"}"#;
+        let record = decode(line).unwrap();
+        assert_eq!((record.seq, record.data), (7, r#"{"step":1}"#));
     }
 
     #[test]

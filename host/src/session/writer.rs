@@ -78,13 +78,18 @@ struct Queue {
     ends: Vec<usize>,
     waiters: Vec<Waiter>,
     closed: bool,
-    /// Failure of records nobody waited for, reported by the next `flush`.
+    /// The writer sleeps on `work` and needs a wake-up (waking it otherwise costs a syscall).
+    writer_waiting: bool,
+    /// Failure of records nobody waited for (or of a background sync), reported by the next
+    /// `flush` or `sync`.
     unreported: Option<String>,
 }
 
 struct Waiter {
-    /// Index of the awaited record in its group; `None` for a flush.
+    /// Index of the awaited record in its group; `None` for a flush or sync.
     record: Option<usize>,
+    /// A barrier that also wants everything synced to disk.
+    sync: bool,
     notify: Notify,
 }
 
@@ -154,6 +159,7 @@ impl SessionWriter {
             last_sync: Instant::now(),
             out: Vec::new(),
             shared: shared.clone(),
+            syncer: None,
         };
         // Recover now, so that a damaged file is reported by `open` and not by a later append.
         appender.lock()?;
@@ -230,7 +236,7 @@ impl SessionWriter {
 
     /// Queues a record without waiting for it (it still waits while the queue is full). Its
     /// sequence number is not reported; a failure to write it is reported by the next
-    /// [`Self::flush`].
+    /// [`Self::flush`] or [`Self::sync`].
     pub fn append_nowait<T: Serialize + ?Sized>(
         &self,
         kind: &str,
@@ -240,9 +246,19 @@ impl SessionWriter {
         self.enqueue(|out| record::encode_body(kind, agent, data, out), None)
     }
 
-    /// Returns once every record queued before is written and synced to disk, or with the
-    /// first failure of a record nobody waited for.
+    /// Returns once every record queued before is written to the file (visible to readers and
+    /// safe from a crash of this process), or with the first failure of a record nobody waited
+    /// for.
     pub fn flush(&self) -> Result<()> {
+        self.barrier(false)
+    }
+
+    /// Like [`Self::flush`], and the file is synced to disk, whatever the durability mode.
+    pub fn sync(&self) -> Result<()> {
+        self.barrier(true)
+    }
+
+    fn barrier(&self, sync: bool) -> Result<()> {
         let (tx, rx) = mpsc::sync_channel(1);
         {
             let mut queue = self.lock_queue();
@@ -251,9 +267,11 @@ impl SessionWriter {
             }
             queue.waiters.push(Waiter {
                 record: None,
+                sync,
                 notify: Notify::Blocking(tx),
             });
         }
+        self.lock_queue().writer_waiting = false;
         self.inner.shared.work.notify_one();
         self.wait(rx).map(|_| ())
     }
@@ -293,12 +311,16 @@ impl SessionWriter {
             queue.ends.push(end);
             if let Some(notify) = notify {
                 let record = Some(queue.ends.len() - 1);
-                queue.waiters.push(Waiter { record, notify });
+                queue.waiters.push(Waiter {
+                    record,
+                    sync: false,
+                    notify,
+                });
             }
-            let first = queue.ends.len() == 1;
+            let wake = queue.writer_waiting;
+            queue.writer_waiting = false;
             drop(queue);
-            // The writer only sleeps on an empty queue: one wake-up per group is enough.
-            if first {
+            if wake {
                 shared.work.notify_one();
             }
             Ok(())
@@ -361,19 +383,31 @@ fn sync_parent(path: &Path) -> Result<()> {
         .with_context(|| format!("sync directory {}", dir.display()))
 }
 
+/// How long records nobody waits for may gather before they are written: long enough that a
+/// fast producer fills a group, short enough that readers see them promptly.
+const GATHER: Duration = Duration::from_micros(200);
+/// A gathered group this large is written at once.
+const GATHER_BYTES: usize = 1 << 20;
+
 fn writer_loop(shared: &Shared, mut appender: Appender) {
     let mut group = Queue::default();
     loop {
         {
             let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+            if queue.waiters.is_empty() && !queue.closed && queue.bytes.len() < GATHER_BYTES {
+                drop(queue);
+                std::thread::sleep(GATHER);
+                queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+            }
             while queue.ends.is_empty() && queue.waiters.is_empty() && !queue.closed {
+                queue.writer_waiting = true;
                 match appender.sync_deadline() {
                     None => queue = shared.work.wait(queue).unwrap_or_else(|p| p.into_inner()),
                     Some(deadline) => {
                         let now = Instant::now();
                         if deadline <= now {
                             drop(queue);
-                            let _ = appender.sync();
+                            appender.sync_in_background();
                             queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
                             continue;
                         }
@@ -399,8 +433,8 @@ fn writer_loop(shared: &Shared, mut appender: Appender) {
         }
         shared.space.notify_all();
 
-        let flush_requested = group.waiters.iter().any(|w| w.record.is_none());
-        let result = appender.commit(&group.bytes, &group.ends, flush_requested);
+        let sync_requested = group.waiters.iter().any(|w| w.sync);
+        let result = appender.commit(&group.bytes, &group.ends, sync_requested);
         let unwaited_failure = match &result {
             Err(e)
                 if group.ends.len()
@@ -447,6 +481,34 @@ struct Appender {
     last_sync: Instant,
     out: Vec<u8>,
     shared: Arc<Shared>,
+    /// `batch` mode's background syncer, started on first use.
+    syncer: Option<(mpsc::Sender<File>, JoinHandle<()>)>,
+}
+
+impl Drop for Appender {
+    fn drop(&mut self) {
+        if let Some((tx, thread)) = self.syncer.take() {
+            drop(tx);
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Syncs the files it is sent, skipping requests that queued up meanwhile (one sync covers
+/// them all).
+fn syncer_loop(requests: &mpsc::Receiver<File>, shared: &Shared, path: &Path) {
+    while let Ok(mut file) = requests.recv() {
+        while let Ok(newer) = requests.try_recv() {
+            file = newer;
+        }
+        shared.fsyncs.fetch_add(1, Ordering::Relaxed);
+        if let Err(e) = file.sync_data() {
+            let message = format!("sync {}: {e}", path.display());
+            tracing::warn!("{message}");
+            let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+            queue.unreported.get_or_insert(message);
+        }
+    }
 }
 
 impl Appender {
@@ -488,25 +550,51 @@ impl Appender {
         }
     }
 
-    /// Writes one group; returns the first sequence number.
-    fn commit(&mut self, bodies: &[u8], ends: &[usize], flush: bool) -> Result<u64, String> {
+    /// Writes one group and syncs as the mode asks (or `sync_now`); returns the first
+    /// sequence number.
+    fn commit(&mut self, bodies: &[u8], ends: &[usize], sync_now: bool) -> Result<u64, String> {
         let first = if ends.is_empty() {
             self.next_seq
         } else {
             self.write_group(bodies, ends)?
         };
-        let due = match self.durability {
-            Durability::Always => self.unsynced > 0,
-            Durability::Batch => {
-                self.unsynced >= self.batch_records
-                    || (self.unsynced > 0 && self.last_sync.elapsed() >= self.batch_interval)
-            }
-            Durability::None => false,
-        };
-        if due || flush {
+        if sync_now || (self.durability == Durability::Always && self.unsynced > 0) {
             self.sync()?;
+        } else if self.durability == Durability::Batch
+            && (self.unsynced >= self.batch_records
+                || (self.unsynced > 0 && self.last_sync.elapsed() >= self.batch_interval))
+        {
+            self.sync_in_background();
         }
         Ok(first)
+    }
+
+    /// `batch` mode: nobody waits for these syncs, so the writer goes on writing meanwhile.
+    fn sync_in_background(&mut self) {
+        let Some(file) = self.file.as_ref().and_then(|f| f.try_clone().ok()) else {
+            let _ = self.sync();
+            return;
+        };
+        self.unsynced = 0;
+        self.last_sync = Instant::now();
+        if self.syncer.is_none() {
+            let (tx, rx) = mpsc::channel::<File>();
+            let shared = self.shared.clone();
+            let path = self.path.clone();
+            let thread = std::thread::Builder::new()
+                .name("session-syncer".into())
+                .spawn(move || syncer_loop(&rx, &shared, &path));
+            match thread {
+                Ok(thread) => self.syncer = Some((tx, thread)),
+                Err(_) => {
+                    let _ = self.sync();
+                    return;
+                }
+            }
+        }
+        if let Some((tx, _)) = &self.syncer {
+            let _ = tx.send(file);
+        }
     }
 
     fn write_group(&mut self, bodies: &[u8], ends: &[usize]) -> Result<u64, String> {
