@@ -11,12 +11,17 @@ lint:
 
 # Build only the wasm plugins (the host's build script also does this).
 build-plugins:
-    cargo build --target wasm32-wasip2 --profile plugin --target-dir target/plugins -p guard-commands -p protect-paths -p secret-scan -p hostile -p hostile-net
+    cargo build --target wasm32-wasip2 --profile plugin --target-dir target/plugins -p guard-commands -p protect-paths -p secret-scan -p hostile -p hostile-net -p session-agent
 
 # Benchmarks: in-process hook dispatch and `cchost hook` end to end vs. process hooks.
 bench:
     cargo bench -p cchost --bench hooks
     cargo bench -p cchost --bench config
+
+# Session store: write/read throughput, `always` mode with 8 writers, peak RSS reading 1 GiB
+# (CCHOST_BENCH_LARGE_MB=0 skips the 1 GiB file).
+bench-session:
+    cargo bench -p cchost --bench session
 
 # The README demo.
 demo:

@@ -7,10 +7,12 @@
 
 use std::{env, fs, path::PathBuf};
 
-const WORLDS: [(&str, &str, &str); 3] = [
-    ("export_hook", "hook", "Hook"),
-    ("export_gate", "gate", "Gate"),
-    ("export_agent", "agent", "Agent"),
+/// Macro, world, trait, and the interfaces that world imports beyond `types`, `log` and
+/// `config` (wit-bindgen refuses a `with` mapping the world does not use).
+const WORLDS: [(&str, &str, &str, &[&str]); 3] = [
+    ("export_hook", "hook", "Hook", &[]),
+    ("export_gate", "gate", "Gate", &[]),
+    ("export_agent", "agent", "Agent", &["session"]),
 ];
 
 fn main() {
@@ -43,7 +45,15 @@ fn main() {
     );
 
     let mut out = String::new();
-    for (macro_name, world, trait_name) in WORLDS {
+    for (macro_name, world, trait_name, extra_imports) in WORLDS {
+        let extra_with: String = extra_imports
+            .iter()
+            .map(|name| {
+                format!(
+                    "\n                    \"cchost:plugin/{name}@0.1.0\": ::cchost_sdk::bindings::cchost::plugin::{name},"
+                )
+            })
+            .collect();
         out.push_str(&format!(
             r####"
 /// Exports a type implementing [`{trait_name}`] as this component's `{world}` world.
@@ -53,6 +63,8 @@ macro_rules! {macro_name} {{
         #[doc(hidden)]
         type __CchostPlugin = $plugin;
         #[doc(hidden)]
+        // The generated ABI glue flattens records into many parameters.
+        #[allow(clippy::too_many_arguments)]
         mod __cchost_export {{
             ::cchost_sdk::wit_bindgen::generate!({{
                 inline: r###"{inline}"###,
@@ -61,7 +73,7 @@ macro_rules! {macro_name} {{
                 with: {{
                     "cchost:plugin/types@0.1.0": ::cchost_sdk::bindings::cchost::plugin::types,
                     "cchost:plugin/log@0.1.0": ::cchost_sdk::bindings::cchost::plugin::log,
-                    "cchost:plugin/config@0.1.0": ::cchost_sdk::bindings::cchost::plugin::config,
+                    "cchost:plugin/config@0.1.0": ::cchost_sdk::bindings::cchost::plugin::config,{extra_with}
                 }},
             }});
             ::cchost_sdk::__{world}_adapter!(super::__CchostPlugin);

@@ -3,7 +3,8 @@
 //! component that can reach only what its manifest declares and the user grants.
 //!
 //! Layers, top to bottom (data flows one way): [`cli`] → [`config`] → [`hooks`], [`gates`] →
-//! [`plugins`] → [`runtime`].
+//! [`plugins`] → [`runtime`]; [`session`] (the JSONL session store) sits beside them and is
+//! used by the CLI and by the plugins' `session` interface.
 
 pub mod cli;
 pub mod config;
@@ -11,3 +12,4 @@ pub mod gates;
 pub mod hooks;
 pub mod plugins;
 pub mod runtime;
+pub mod session;

@@ -35,6 +35,7 @@
 mod event;
 pub mod log;
 pub mod pattern;
+pub mod session;
 pub mod settings;
 
 pub use event::{Event, Response};
@@ -52,6 +53,7 @@ pub mod bindings {
                 import cchost:plugin/types@0.1.0;
                 import cchost:plugin/log@0.1.0;
                 import cchost:plugin/config@0.1.0;
+                import cchost:plugin/session@0.1.0;
             }
         ",
         world: "cchost:sdk/imports",

@@ -37,7 +37,11 @@ settings = {{ mode = "{mode}"{extra_settings} }}
         ),
     )
     .unwrap();
-    std::fs::write(dir.path().join("old.rs"), "fn old() {}\n// FIXME: committed long ago\n").unwrap();
+    std::fs::write(
+        dir.path().join("old.rs"),
+        "fn old() {}\n// FIXME: committed long ago\n",
+    )
+    .unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"]);
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-qm", "base"]);
@@ -54,18 +58,30 @@ fn changed_files_are_judged_and_findings_point_at_their_line() {
     assert_eq!(clean.status.code(), Some(0), "{clean:?}");
     assert!(String::from_utf8_lossy(&clean.stdout).contains("PASS (0 files in scope)"));
 
-    std::fs::write(root.join("new.rs"), "fn new() {}\nlet x = 1; // FIXME later\n").unwrap();
+    std::fs::write(
+        root.join("new.rs"),
+        "fn new() {}\nlet x = 1; // FIXME later\n",
+    )
+    .unwrap();
     let output = cchost_in(root, &["gate", "post-implementation"], home.path());
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let table = String::from_utf8_lossy(&output.stdout);
-    assert!(table.contains("new.rs:2:15: error [fixme/test/fixme]"), "{table}");
-    assert!(!table.contains("old.rs"), "only changes are judged by default: {table}");
+    assert!(
+        table.contains("new.rs:2:15: error [fixme/test/fixme]"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("old.rs"),
+        "only changes are judged by default: {table}"
+    );
 
     let output = cchost_in(root, &["gate", "--all", "--format", "json"], home.path());
     assert_eq!(output.status.code(), Some(1));
     let report = stdout_json(&output);
     assert_eq!(report["status"], "fail");
-    let findings = report["checkpoints"][0]["gates"][0]["findings"].as_array().unwrap();
+    let findings = report["checkpoints"][0]["gates"][0]["findings"]
+        .as_array()
+        .unwrap();
     let mut places: Vec<_> = findings
         .iter()
         .map(|f| format!("{}:{}", f["file"].as_str().unwrap(), f["line"]))
@@ -75,27 +91,55 @@ fn changed_files_are_judged_and_findings_point_at_their_line() {
 
     git(root, &["add", "."]);
     git(root, &["commit", "-qm", "new"]);
-    let output = cchost_in(root, &["gate", "--base", "HEAD~1", "--format", "sarif"], home.path());
+    let output = cchost_in(
+        root,
+        &["gate", "--base", "HEAD~1", "--format", "sarif"],
+        home.path(),
+    );
     assert_eq!(output.status.code(), Some(1));
     let sarif = stdout_json(&output);
     assert_eq!(sarif["version"], "2.1.0");
     let result = &sarif["runs"][0]["results"][0];
-    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "new.rs");
-    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "new.rs"
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
 
     let report = root.join("junit.xml");
     let output = cchost_in(
         root,
-        &["gate", "--all", "--format", "junit", "--output", report.to_str().unwrap()],
+        &[
+            "gate",
+            "--all",
+            "--format",
+            "junit",
+            "--output",
+            report.to_str().unwrap(),
+        ],
         home.path(),
     );
     assert_eq!(output.status.code(), Some(1));
     let xml = std::fs::read_to_string(&report).unwrap();
-    assert!(xml.contains("<testsuite name=\"post-implementation\" tests=\"1\" failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"post-implementation\" tests=\"1\" failures=\"1\""),
+        "{xml}"
+    );
 
-    let output = cchost_with_env(root, &["gate", "--all"], home.path(), &[("GITHUB_ACTIONS", "true")]);
+    let output = cchost_with_env(
+        root,
+        &["gate", "--all"],
+        home.path(),
+        &[("GITHUB_ACTIONS", "true")],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("::error title=fixme/test/fixme,file=new.rs,line=2,col=15::"), "{stdout}");
+    assert!(
+        stdout.contains("::error title=fixme/test/fixme,file=new.rs,line=2,col=15::"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -105,28 +149,52 @@ fn a_gate_can_read_the_project_but_not_write_it_nor_read_outside() {
     std::fs::write(outside.path(), "secret").unwrap();
 
     let dir = repo("write", "");
-    let output = cchost_in(dir.path(), &["gate", "--all", "--format", "json"], home.path());
-    let message = stdout_json(&output)["checkpoints"][0]["gates"][0]["findings"][0]["message"].clone();
+    let output = cchost_in(
+        dir.path(),
+        &["gate", "--all", "--format", "json"],
+        home.path(),
+    );
+    let message =
+        stdout_json(&output)["checkpoints"][0]["gates"][0]["findings"][0]["message"].clone();
     assert!(message.as_str().unwrap().starts_with("ERR"), "{message}");
     assert!(!dir.path().join("pwned.txt").exists());
 
-    let dir = repo("read-outside", &format!(", path = \"{}\"", outside.path().display()));
-    let output = cchost_in(dir.path(), &["gate", "--all", "--format", "json"], home.path());
-    let message = stdout_json(&output)["checkpoints"][0]["gates"][0]["findings"][0]["message"].clone();
+    let dir = repo(
+        "read-outside",
+        &format!(", path = \"{}\"", outside.path().display()),
+    );
+    let output = cchost_in(
+        dir.path(),
+        &["gate", "--all", "--format", "json"],
+        home.path(),
+    );
+    let message =
+        stdout_json(&output)["checkpoints"][0]["gates"][0]["findings"][0]["message"].clone();
     assert!(message.as_str().unwrap().starts_with("ERR"), "{message}");
 }
 
 #[test]
 fn a_crashing_or_looping_gate_fails_its_checkpoint_with_the_cause() {
     let home = tempfile::tempdir().unwrap();
-    for (mode, cause) in [("panic", "panicked"), ("loop", "timed out"), ("error", "reported an error")] {
+    for (mode, cause) in [
+        ("panic", "panicked"),
+        ("loop", "timed out"),
+        ("error", "reported an error"),
+    ] {
         let dir = repo(mode, "");
-        let output = cchost_in(dir.path(), &["gate", "--all", "--format", "json"], home.path());
+        let output = cchost_in(
+            dir.path(),
+            &["gate", "--all", "--format", "json"],
+            home.path(),
+        );
         assert_eq!(output.status.code(), Some(1), "{mode}: {output:?}");
         let gate = &stdout_json(&output)["checkpoints"][0]["gates"][0];
         assert_eq!(gate["status"], "fail", "{mode}");
         let error = gate["error"].as_str().unwrap_or_default();
-        assert!(error.contains(cause) && error.contains("fixme"), "{mode}: {error}");
+        assert!(
+            error.contains(cause) && error.contains("fixme"),
+            "{mode}: {error}"
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 mod config;
 mod gate;
 mod hook;
+mod session;
 mod trust;
 
 use std::process::ExitCode;
@@ -74,6 +75,8 @@ enum Command {
     Config(config::ConfigCommand),
     /// Let a project's configuration grant capabilities, raise limits and start MCP servers.
     Trust(trust::TrustArgs),
+    /// Session logs: list, show, tail, verify, repair, export.
+    Session(session::SessionArgs),
 }
 
 /// Exit codes shared by all commands.
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Gate(args) => gate::run(args, &cli.config),
         Command::Config(command) => config::run(command, &cli.config),
         Command::Trust(args) => trust::run(args, &cli.config),
+        Command::Session(args) => session::run(args, &cli.config),
     }
 }
 

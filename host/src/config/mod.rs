@@ -859,10 +859,10 @@ pub fn global_config_path() -> Option<PathBuf> {
     Some(base.join("cchost/config.toml"))
 }
 
-/// The nearest ancestor of `cwd` (itself included) holding `.cchost/config.toml` or `.mcp.json`.
+/// The nearest ancestor of `cwd` (itself included) holding a `.cchost/` directory or `.mcp.json`.
 pub fn find_project_root(cwd: &Path) -> Option<PathBuf> {
     cwd.ancestors()
-        .find(|dir| dir.join(PROJECT_CONFIG).is_file() || dir.join(MCP_JSON).is_file())
+        .find(|dir| dir.join(".cchost").is_dir() || dir.join(MCP_JSON).is_file())
         .map(Path::to_path_buf)
 }
 

@@ -6,6 +6,7 @@ use std::{collections::BTreeMap, path::PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::plugins::{grants::Capabilities, manifest::LimitSettings};
+pub use crate::session::Durability;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -103,21 +104,10 @@ impl Default for SessionConfig {
         SessionConfig {
             dir: PathBuf::from(".cchost/sessions"),
             durability: Durability::Batch,
-            batch_interval_ms: 50,
-            batch_records: 1000,
+            batch_interval_ms: 100,
+            batch_records: 10_000,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Durability {
-    /// Never fsync (the OS writes back when it likes).
-    None,
-    /// fsync every `batch_interval_ms` or `batch_records`.
-    Batch,
-    /// An append returns once the record is on disk.
-    Always,
 }
 
 /// `[mcp]`: MCP servers, also read from the project's `.mcp.json` (cchost's definition of a

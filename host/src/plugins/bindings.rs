@@ -1,5 +1,6 @@
 //! Host bindings generated from `wit/` (the one source of truth), one module per world; the
-//! shared interfaces are generated once, in `hook`, and reused by the other worlds.
+//! shared interfaces are generated once, in `hook`, and reused by the other worlds (`session`,
+//! which only agents import, is generated in `agent`).
 
 pub mod hook {
     wasmtime::component::bindgen!({
@@ -36,7 +37,8 @@ pub mod agent {
     });
 }
 
+pub use agent::cchost::plugin::session::Entry as SessionEntry;
 pub use hook::cchost::plugin::types::{
-    AgentOutput, Decision, Finding, GateInput, GateReport, GateStatus, HookEvent, HookResponse,
-    Severity, Task,
+    AgentOutput, ChangeKind, Decision, FileChange, Finding, GateInput, GateReport, GateStatus,
+    HookEvent, HookResponse, Severity, Task,
 };

@@ -12,6 +12,8 @@ use std::{
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use super::manifest::PluginKind;
+
 /// A set of capabilities, as declared in a manifest or granted in the configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -286,6 +288,8 @@ pub fn effective_rights(
 /// The capability an imported interface needs, or why it can never be linked.
 enum ImportRule {
     Always,
+    /// Host interfaces that belong to the agent world only.
+    AgentOnly,
     Network,
     Unsupported(&'static str),
 }
@@ -306,6 +310,7 @@ fn import_rule(interface: &str) -> ImportRule {
                 .unwrap_or("");
             match name {
                 "types" | "log" | "config" => ImportRule::Always,
+                "session" => ImportRule::AgentOnly,
                 _ => ImportRule::Unsupported("this cchost version does not provide it yet"),
             }
         }
@@ -318,12 +323,18 @@ fn import_rule(interface: &str) -> ImportRule {
 /// Refuses a component whose imports exceed its rights, naming the interface and the grant.
 pub fn check_imports<'a>(
     plugin: &str,
+    kind: PluginKind,
     imports: impl IntoIterator<Item = &'a str>,
     rights: &EffectiveRights,
 ) -> Result<()> {
     for interface in imports {
         match import_rule(interface) {
             ImportRule::Always => {}
+            ImportRule::AgentOnly if kind == PluginKind::Agent => {}
+            ImportRule::AgentOnly => bail!(
+                "plugin `{plugin}` imports `{interface}`, which only agents may use, but it is a {}",
+                kind.as_str()
+            ),
             ImportRule::Network if !rights.network.is_empty() => {}
             ImportRule::Network => bail!(
                 "plugin `{plugin}` imports `{interface}` but has no network grant: declare \
@@ -457,18 +468,36 @@ mod tests {
         let none = EffectiveRights::default();
         check_imports(
             "p",
+            PluginKind::Hook,
             ["wasi:cli/environment@0.2.6", "cchost:plugin/log@0.1.0"],
             &none,
         )
         .unwrap();
-        let err = check_imports("p", ["wasi:sockets/tcp@0.2.6"], &none)
+        // The session log belongs to agents: a hook or gate importing it is refused.
+        check_imports(
+            "p",
+            PluginKind::Agent,
+            ["cchost:plugin/session@0.1.0"],
+            &none,
+        )
+        .unwrap();
+        let err = check_imports(
+            "p",
+            PluginKind::Hook,
+            ["cchost:plugin/session@0.1.0"],
+            &none,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("only agents"), "{err}");
+        let err = check_imports("p", PluginKind::Hook, ["wasi:sockets/tcp@0.2.6"], &none)
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("wasi:sockets/tcp") && err.contains("network"),
             "{err}"
         );
-        let err = check_imports("p", ["acme:evil/backdoor"], &none)
+        let err = check_imports("p", PluginKind::Gate, ["acme:evil/backdoor"], &none)
             .unwrap_err()
             .to_string();
         assert!(err.contains("acme:evil/backdoor"), "{err}");

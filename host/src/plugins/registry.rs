@@ -20,7 +20,10 @@ use super::{
     manifest::{LimitSettings, Manifest, PluginKind},
     state::{PluginIdentity, PluginState},
 };
-use crate::runtime::{Allocation, ComponentCache, Failure, Limits, PluginError, Runtime};
+use crate::{
+    runtime::{Allocation, ComponentCache, Failure, Limits, PluginError, Runtime},
+    session::SessionHandle,
+};
 
 /// Where a plugin's component comes from.
 #[derive(Debug, Clone)]
@@ -71,8 +74,14 @@ impl PluginRegistry {
     ) -> Result<Self> {
         let runtime = Runtime::new(allocation, cache, |linker| {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
-            use bindings::hook::cchost::plugin::{config, log, types};
+            use bindings::{
+                agent::cchost::plugin::session,
+                hook::cchost::plugin::{config, log, types},
+            };
             log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+            // Only agents may import it (`grants::check_imports`); linking it for every world is
+            // harmless since hooks and gates cannot name it.
+            session::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             config::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             Ok(())
@@ -160,7 +169,12 @@ impl PluginRegistry {
             .imports(engine)
             .map(|(import, _)| import.to_string())
             .collect();
-        grants::check_imports(name, imports.iter().map(String::as_str), &rights)?;
+        grants::check_imports(
+            name,
+            manifest.plugin.kind,
+            imports.iter().map(String::as_str),
+            &rights,
+        )?;
         let pre = self
             .runtime
             .linker()
@@ -278,15 +292,26 @@ impl PluginRegistry {
         Ok(report)
     }
 
-    /// Runs agent `name` on `task` in a fresh instance.
+    /// Runs agent `name` on `task` in a fresh instance, outside any session (its `session`
+    /// calls fail with "no session").
     pub async fn call_agent(&self, name: &str, task: &Task) -> Result<AgentOutput, PluginError> {
+        self.call_agent_in_session(name, task, None).await
+    }
+
+    /// Runs agent `name` on `task` in a fresh instance that appends to and reads `session`.
+    pub async fn call_agent_in_session(
+        &self,
+        name: &str,
+        task: &Task,
+        session: Option<SessionHandle>,
+    ) -> Result<AgentOutput, PluginError> {
         let plugin = self.get(name)?;
         let World::Agent(pre) = &plugin.world else {
             return Err(wrong_kind(&plugin, PluginKind::Agent));
         };
         let limits = plugin.limits;
         let output = self
-            .call(&plugin, limits, async |store| {
+            .call_with_session(&plugin, limits, session, async |store| {
                 let agent = pre.instantiate_async(&mut *store).await?;
                 agent.call_run(&mut *store, task).await
             })
@@ -302,9 +327,20 @@ impl PluginRegistry {
         limits: Limits,
         body: impl AsyncFnOnce(&mut Store<PluginState>) -> wasmtime::Result<Result<R, String>>,
     ) -> Result<R, PluginError> {
+        self.call_with_session(plugin, limits, None, body).await
+    }
+
+    async fn call_with_session<R>(
+        &self,
+        plugin: &LoadedPlugin,
+        limits: Limits,
+        session: Option<SessionHandle>,
+        body: impl AsyncFnOnce(&mut Store<PluginState>) -> wasmtime::Result<Result<R, String>>,
+    ) -> Result<R, PluginError> {
         let name = &plugin.identity.name;
-        let state = PluginState::new(plugin.identity.clone(), limits.memory_bytes)
+        let mut state = PluginState::new(plugin.identity.clone(), limits.memory_bytes)
             .map_err(|e| PluginError::new(name, Failure::Load(format!("{e:#}"))))?;
+        state.session = session;
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|state| &mut state.limiter);
         store

@@ -1,4 +1,5 @@
-//! The per-call store state of a plugin and the host side of the `log` and `config` interfaces.
+//! The per-call store state of a plugin and the host side of the `log`, `config` and `session`
+//! interfaces.
 //!
 //! A fresh `PluginState` is built for every call from the plugin's resolved rights, so nothing
 //! survives from one event to the next.
@@ -11,14 +12,24 @@ use wasmtime_wasi::{
     FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView, sockets::SocketAddrUse,
 };
 
-use super::bindings::hook::cchost::plugin::{config, log};
+use super::bindings::{
+    agent::cchost::plugin::session,
+    hook::cchost::plugin::{config, log},
+};
 use super::grants::{Access, EffectiveRights};
-use crate::runtime::{CappedOutput, MemoryLimiter};
+use crate::{
+    runtime::{CappedOutput, MemoryLimiter},
+    session::SessionHandle,
+};
 
 /// How much of a plugin's stdout/stderr is kept (the rest is dropped).
 const STDIO_CAPTURE_BYTES: usize = 64 << 10;
 /// Longest log message kept from a plugin.
 const LOG_MESSAGE_BYTES: usize = 16 << 10;
+/// Most records one `session.read` returns.
+const SESSION_READ_RECORDS: usize = 1000;
+/// Most record data one `session.read` returns (at least one record is always returned).
+const SESSION_READ_BYTES: usize = 1 << 20;
 
 /// The immutable facts a call needs about its plugin.
 #[derive(Debug)]
@@ -32,6 +43,8 @@ pub struct PluginState {
     pub identity: Arc<PluginIdentity>,
     pub limiter: MemoryLimiter,
     pub stderr: CappedOutput,
+    /// The session an agent call belongs to; `None` outside a session.
+    pub session: Option<SessionHandle>,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -44,6 +57,7 @@ impl PluginState {
             identity,
             limiter: MemoryLimiter::new(max_memory_bytes),
             stderr,
+            session: None,
             wasi,
             table: ResourceTable::new(),
         })
@@ -114,7 +128,44 @@ impl log::Host for PluginState {
             log::Level::Warn => tracing::warn!(plugin, "{message}"),
             log::Level::Error => tracing::error!(plugin, "{message}"),
         }
+        if let Some(session) = &self.session {
+            let level = format!("{level:?}").to_lowercase();
+            let data = serde_json::json!({"level": level, "message": message});
+            // Logging never fails the plugin; a write failure surfaces on the session's flush.
+            let _ = session.writer().append_nowait("log", Some(plugin), &data);
+        }
     }
+}
+
+impl session::Host for PluginState {
+    fn append(&mut self, kind: String, data: String) -> Result<u64, String> {
+        let session = self.session.as_ref().ok_or_else(no_session)?;
+        session
+            .append(&self.identity.name, &kind, &data)
+            .map_err(|e| format!("{e:#}"))
+    }
+
+    fn read(&mut self, after: u64, limit: u32) -> Result<Vec<session::Entry>, String> {
+        let session = self.session.as_ref().ok_or_else(no_session)?;
+        let limit = (limit as usize).min(SESSION_READ_RECORDS);
+        let records = session
+            .read(after, limit, SESSION_READ_BYTES)
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(records
+            .into_iter()
+            .map(|record| session::Entry {
+                seq: record.seq,
+                time: record.ts.to_string(),
+                kind: record.kind,
+                agent: record.agent,
+                data: record.data.get().to_string(),
+            })
+            .collect())
+    }
+}
+
+fn no_session() -> String {
+    "no session: this call does not belong to a session".to_string()
 }
 
 impl config::Host for PluginState {
