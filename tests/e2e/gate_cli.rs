@@ -214,3 +214,53 @@ fn configuration_mistakes_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no checkpoints are configured"));
 }
+
+#[test]
+fn the_built_in_syntax_gate_finds_a_broken_file_at_its_line() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".cchost")).unwrap();
+    std::fs::write(
+        root.join(".cchost/config.toml"),
+        "[checkpoints.post-implementation]\ngates = [\"syntax\", \"diff-policy\"]\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("good.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(root.join("data.json"), "{\"a\": 1}\n").unwrap();
+    let clean = cchost_in(root, &["gate", "--all"], home.path());
+    assert_eq!(clean.status.code(), Some(0), "{clean:?}");
+
+    std::fs::write(root.join("broken.rs"), "fn main() {\n    let x = ;\n}\n").unwrap();
+    std::fs::write(root.join("bad.json"), "{\n  \"a\": 1,\n}\n").unwrap();
+    let output = cchost_in(root, &["gate", "--all", "--format", "json"], home.path());
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report = stdout_json(&output);
+    let syntax = &report["checkpoints"][0]["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["gate"] == "syntax")
+        .unwrap()["findings"];
+    let places: Vec<String> = syntax
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["rule"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        places.contains(&"broken.rs:2 syntax/rust".to_string()),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&"bad.json:3 syntax/json".to_string()),
+        "{places:?}"
+    );
+}
