@@ -123,7 +123,7 @@ impl Loader {
             .iter()
             .filter_map(|arg| self.parse_override(arg))
             .collect();
-        let mut global = global.map(|mut tree| {
+        let global = global.map(|mut tree| {
             self.expand(&mut tree, &vars);
             tree
         });
@@ -167,9 +167,6 @@ impl Loader {
             };
             Some(self.prepare_untrusted_tier(tree, &restriction, &vars))
         });
-        if let Some(global) = &mut global {
-            self.check_trust_only_global(global, true);
-        }
 
         let mut tree = defaults_tree();
         for tier in [global, project, session]
@@ -433,7 +430,7 @@ impl Loader {
         restriction: &Restriction<'_>,
         vars: &dyn expand::Variables,
     ) -> Entry {
-        self.check_trust_only_global(&mut tree, false);
+        self.check_trust_only_global(&mut tree);
         if !restriction.trusted {
             let ignored = restriction.strip(&mut tree);
             if !ignored.is_empty() {
@@ -453,10 +450,7 @@ impl Loader {
     }
 
     /// `trust` in a project or session file would let a repository trust itself.
-    fn check_trust_only_global(&mut self, tree: &mut Entry, is_global: bool) {
-        if is_global {
-            return;
-        }
+    fn check_trust_only_global(&mut self, tree: &mut Entry) {
         if let Some(entry) = tree.remove(&["trust"]) {
             let text = entry.origin.file().and_then(|f| self.texts.get(f));
             let diagnostic = Diagnostic::new(
