@@ -5,25 +5,7 @@
 pub fn wildcard(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    // Where the last `*` was and how much text it has swallowed so far, for backtracking.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+    starred_match(&p, &t, |&c| c == '*', |p, t| p == t)
 }
 
 /// Whole-path match of a project-relative path against a glob: `*` matches any run of
@@ -39,40 +21,34 @@ pub fn glob(pattern: &str, path: &str) -> bool {
         pat.push("**");
     }
     let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-    // The same last-star backtracking as `wildcard`, one level up: `**` is the star and a
-    // component matches by `component` instead of by equality. It never goes exponential,
-    // whatever the pattern.
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < parts.len() {
-        if pi < pat.len() && pat[pi] == "**" {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < pat.len() && component(pat[pi], parts[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pat[pi..].iter().all(|&c| c == "**")
+    // `**` is the star one level up, and a component matches by `component`.
+    starred_match(&pat, &parts, |&c| c == "**", |p, t| component(p, t))
 }
 
 /// One path component against one pattern component (`*` and `?`, no `/` on either side).
 fn component(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    starred_match(&p, &t, |&c| c == '*', |&p, t| p == '?' || p == *t)
+}
+
+/// Whole-sequence match where a star item stands for any run of text items and every other
+/// item must match one text item. Backtracking only to the last star keeps it linear in
+/// practice and never exponential, whatever the pattern.
+fn starred_match<P, T>(
+    pattern: &[P],
+    text: &[T],
+    is_star: impl Fn(&P) -> bool,
+    matches: impl Fn(&P, &T) -> bool,
+) -> bool {
     let (mut pi, mut ti) = (0, 0);
+    // Where the last star was and how much text it has swallowed so far.
     let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
+    while ti < text.len() {
+        if pi < pattern.len() && is_star(&pattern[pi]) {
             star = Some((pi, ti));
             pi += 1;
-        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        } else if pi < pattern.len() && matches(&pattern[pi], &text[ti]) {
             pi += 1;
             ti += 1;
         } else if let Some((sp, st)) = star {
@@ -83,7 +59,7 @@ fn component(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    pattern[pi..].iter().all(is_star)
 }
 
 #[cfg(test)]
