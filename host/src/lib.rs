@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod gates;
 pub mod hooks;
+pub mod mcp;
 pub mod plugins;
 pub mod runtime;
 pub mod session;

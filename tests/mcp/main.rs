@@ -1,0 +1,5 @@
+//! MCP client tests against real servers: the npm reference servers and the official Python
+//! SDK, over stdio, streamable HTTP and legacy SSE.
+
+mod servers;
+mod sse;

@@ -1,0 +1,1 @@
+//! The legacy SSE transport against real servers.
