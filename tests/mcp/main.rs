@@ -1,5 +1,6 @@
 //! MCP client tests against real servers: the npm reference servers and the official Python
 //! SDK, over stdio, streamable HTTP and legacy SSE.
 
+mod hub;
 mod servers;
 mod sse;

@@ -47,7 +47,13 @@ fn install_python(dir: &Path) {
         .args(["-m", "venv", "--clear", ".venv"])
         .current_dir(dir));
     run(Command::new(dir.join(".venv/bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", "-r", "requirements.txt"])
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            "requirements.txt",
+        ])
         .current_dir(dir));
     std::fs::write(stamp, b"").expect("write venv stamp");
 }

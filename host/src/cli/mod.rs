@@ -3,6 +3,7 @@
 mod config;
 mod gate;
 mod hook;
+mod mcp;
 mod session;
 mod trust;
 
@@ -77,6 +78,8 @@ enum Command {
     Trust(trust::TrustArgs),
     /// Session logs: list, show, tail, verify, repair, export.
     Session(session::SessionArgs),
+    /// MCP servers: list them, list a server's tools, call a tool.
+    Mcp(mcp::McpCommand),
 }
 
 /// Exit codes shared by all commands.
@@ -96,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Config(command) => config::run(command, &cli.config),
         Command::Trust(args) => trust::run(args, &cli.config),
         Command::Session(args) => session::run(args, &cli.config),
+        Command::Mcp(command) => mcp::run(command, &cli.config),
     }
 }
 

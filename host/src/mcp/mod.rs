@@ -2,4 +2,15 @@
 //! (lazy start, shared connection, restart with backoff), tool naming, and the calls agents and
 //! the CLI make through them.
 
+mod client;
+mod connect;
+mod error;
+mod hub;
+pub mod naming;
 pub mod sse;
+mod summary;
+
+pub use client::PROTOCOL_VERSION;
+pub use error::McpError;
+pub use hub::{CONNECT_TIMEOUT, ConnectionState, DEFAULT_REQUEST_TIMEOUT, McpHub, ServerStatus};
+pub use summary::summarize;
