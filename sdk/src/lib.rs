@@ -34,6 +34,7 @@
 
 mod event;
 pub mod log;
+pub mod mcp;
 pub mod pattern;
 pub mod session;
 pub mod settings;
@@ -54,6 +55,7 @@ pub mod bindings {
                 import cchost:plugin/log@0.1.0;
                 import cchost:plugin/config@0.1.0;
                 import cchost:plugin/session@0.1.0;
+                import cchost:plugin/mcp@0.1.0;
             }
         ",
         world: "cchost:sdk/imports",

@@ -1,6 +1,7 @@
 //! MCP client tests against real servers: the npm reference servers and the official Python
 //! SDK, over stdio, streamable HTTP and legacy SSE.
 
+mod agent;
 mod hub;
 mod servers;
 mod sse;

@@ -70,7 +70,7 @@ fn execute(command: McpCommand, config: &ConfigArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("start the async runtime")?;
-    let outcome = runtime.block_on(async {
+    runtime.block_on(async {
         let outcome = match command.command {
             McpSubcommand::List { no_connect, json } => list(&hub, !no_connect, json).await,
             McpSubcommand::Tools { server, json } => tools(&hub, &server, json).await,
@@ -83,8 +83,7 @@ fn execute(command: McpCommand, config: &ConfigArgs) -> Result<ExitCode> {
         };
         hub.shutdown().await;
         outcome
-    });
-    outcome
+    })
 }
 
 async fn list(hub: &McpHub, connect: bool, json: bool) -> Result<ExitCode> {

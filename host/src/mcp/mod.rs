@@ -2,6 +2,7 @@
 //! (lazy start, shared connection, restart with backoff), tool naming, and the calls agents and
 //! the CLI make through them.
 
+mod broker;
 mod client;
 mod connect;
 mod error;
@@ -10,6 +11,7 @@ pub mod naming;
 pub mod sse;
 mod summary;
 
+pub use broker::{McpBroker, TOOL_CALL_RECORD, ToolHooks};
 pub use client::PROTOCOL_VERSION;
 pub use error::McpError;
 pub use hub::{CONNECT_TIMEOUT, ConnectionState, DEFAULT_REQUEST_TIMEOUT, McpHub, ServerStatus};

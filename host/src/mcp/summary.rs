@@ -32,11 +32,10 @@ pub fn summarize(result: &Value) -> String {
             other => out.push_str(&format!("[{other} content]\n")),
         }
     }
-    if let Some(structured) = result.get("structuredContent").filter(|v| !v.is_null()) {
-        if blocks.is_empty() {
-            out.push_str(&structured.to_string());
-            out.push('\n');
-        }
+    let structured = result.get("structuredContent").filter(|v| !v.is_null());
+    if let Some(structured) = structured.filter(|_| blocks.is_empty()) {
+        out.push_str(&structured.to_string());
+        out.push('\n');
     }
     if result["isError"] == Value::Bool(true) {
         out.insert_str(0, "tool reported an error:\n");

@@ -29,6 +29,13 @@ pub mod agent {
         world: "agent",
         path: "../wit",
         exports: { default: async },
+        // MCP calls wait on servers and hooks; they must not block the executor.
+        imports: {
+            "cchost:plugin/mcp.list-tools": async,
+            "cchost:plugin/mcp.call-tool": async,
+            "cchost:plugin/mcp.read-resource": async,
+            "cchost:plugin/mcp.get-prompt": async,
+        },
         with: {
             "cchost:plugin/types": super::hook::cchost::plugin::types,
             "cchost:plugin/log": super::hook::cchost::plugin::log,
@@ -37,6 +44,7 @@ pub mod agent {
     });
 }
 
+pub use agent::cchost::plugin::mcp::{CallResult as McpCallResult, Tool as McpTool};
 pub use agent::cchost::plugin::session::Entry as SessionEntry;
 pub use hook::cchost::plugin::types::{
     AgentOutput, ChangeKind, Decision, FileChange, Finding, GateInput, GateReport, GateStatus,

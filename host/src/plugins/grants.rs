@@ -5,6 +5,7 @@
 //! capability and the target.
 
 use std::{
+    collections::BTreeMap,
     net::{IpAddr, SocketAddr, ToSocketAddrs},
     path::{Component, Path, PathBuf},
 };
@@ -26,6 +27,10 @@ pub struct Capabilities {
     /// `host:port` patterns; `*` stands for any host or any port.
     #[serde(default)]
     pub network: Vec<String>,
+    /// MCP servers (agents only): `server` for all its tools, or `server:pattern` for the tools
+    /// matching a `*` wildcard pattern, e.g. `fs:read_*`.
+    #[serde(default)]
+    pub mcp: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -183,6 +188,92 @@ pub struct EffectiveRights {
     pub network: Vec<NetRule>,
     /// The granted patterns behind `network`, for messages.
     pub network_patterns: Vec<String>,
+    pub mcp: McpRights,
+}
+
+/// The MCP servers and tools a plugin may use: a tool must pass both the declared and the
+/// granted patterns of its server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct McpRights {
+    servers: BTreeMap<String, (ToolPatterns, ToolPatterns)>,
+}
+
+/// `None`: every tool of the server.
+type ToolPatterns = Option<Vec<String>>;
+
+impl McpRights {
+    pub fn servers(&self) -> impl Iterator<Item = &str> {
+        self.servers.keys().map(String::as_str)
+    }
+
+    pub fn allows_server(&self, server: &str) -> bool {
+        self.servers.contains_key(server)
+    }
+
+    pub fn allows_tool(&self, server: &str, tool: &str) -> bool {
+        let passes = |patterns: &ToolPatterns| {
+            patterns
+                .as_ref()
+                .is_none_or(|patterns| patterns.iter().any(|p| wildcard_match(p, tool)))
+        };
+        self.servers
+            .get(server)
+            .is_some_and(|(declared, granted)| passes(declared) && passes(granted))
+    }
+}
+
+/// Splits an `mcp` capability entry into server and optional tool pattern.
+fn mcp_entry(entry: &str) -> Result<(&str, Option<&str>)> {
+    let (server, pattern) = match entry.split_once(':') {
+        Some((server, pattern)) => (server, Some(pattern)),
+        None => (entry, None),
+    };
+    let valid_server = !server.is_empty()
+        && server
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    anyhow::ensure!(
+        valid_server && pattern.is_none_or(|p| !p.is_empty()),
+        "`{entry}` is not `server` or `server:tool-pattern`"
+    );
+    Ok((server, pattern))
+}
+
+/// Adds an entry's pattern to a server's patterns; a bare server name means every tool.
+fn add_pattern(patterns: &mut ToolPatterns, pattern: Option<&str>) {
+    match (patterns.as_mut(), pattern) {
+        (Some(list), Some(pattern)) => list.push(pattern.to_string()),
+        (Some(_), None) => *patterns = None,
+        (None, _) => {}
+    }
+}
+
+/// `*` matches any run of characters (including none); everything else matches itself.
+fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+    let (mut p, mut t) = (0, 0);
+    let mut backtrack: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                backtrack = Some((p + 1, t));
+                p += 1;
+            }
+            Some(&c) if c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match backtrack {
+                Some((after_star, matched)) => {
+                    p = after_star;
+                    t = matched + 1;
+                    backtrack = Some((after_star, matched + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 /// Something granted that the plugin never declared (so it was not given), for reports.
@@ -282,6 +373,33 @@ pub fn effective_rights(
         });
         rights.network_patterns.push(pattern.text);
     }
+
+    let mut declared_mcp: BTreeMap<&str, ToolPatterns> = BTreeMap::new();
+    for entry in &declared.mcp {
+        let (server, pattern) = mcp_entry(entry)
+            .with_context(|| format!("plugin `{plugin}`: manifest capability `mcp`"))?;
+        let patterns = declared_mcp
+            .entry(server)
+            .or_insert_with(|| Some(Vec::new()));
+        add_pattern(patterns, pattern);
+    }
+    for entry in &granted.mcp {
+        let (server, pattern) =
+            mcp_entry(entry).with_context(|| format!("plugin `{plugin}`: grant `mcp`"))?;
+        let Some(declared_patterns) = declared_mcp.get(server) else {
+            undeclared.push(Undeclared {
+                capability: "mcp",
+                target: entry.clone(),
+            });
+            continue;
+        };
+        let (_, granted_patterns) = rights
+            .mcp
+            .servers
+            .entry(server.to_string())
+            .or_insert_with(|| (declared_patterns.clone(), Some(Vec::new())));
+        add_pattern(granted_patterns, pattern);
+    }
     Ok((rights, undeclared))
 }
 
@@ -310,7 +428,9 @@ fn import_rule(interface: &str) -> ImportRule {
                 .unwrap_or("");
             match name {
                 "types" | "log" | "config" => ImportRule::Always,
-                "session" => ImportRule::AgentOnly,
+                // Calls are checked against the `mcp` grant one by one: an agent without it
+                // gets a permission error, never a connection.
+                "session" | "mcp" => ImportRule::AgentOnly,
                 _ => ImportRule::Unsupported("this cchost version does not provide it yet"),
             }
         }
@@ -364,6 +484,7 @@ mod tests {
                 .collect(),
             env: env.iter().map(|s| s.to_string()).collect(),
             network: network.iter().map(|s| s.to_string()).collect(),
+            mcp: Vec::new(),
         }
     }
 
@@ -376,6 +497,65 @@ mod tests {
             home: Some(root.join("home")),
         };
         (dir, ctx)
+    }
+
+    fn mcp_caps(entries: &[&str]) -> Capabilities {
+        Capabilities {
+            mcp: entries.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn mcp_tools_must_pass_declared_and_granted_patterns() {
+        let (_dir, ctx) = project();
+        let declared = mcp_caps(&["fs:read_*", "fs:list_directory", "memory"]);
+        let granted = mcp_caps(&["fs", "memory:read_graph", "github"]);
+        let (rights, undeclared) = effective_rights("p", &declared, &granted, &ctx).unwrap();
+        assert_eq!(rights.mcp.servers().collect::<Vec<_>>(), ["fs", "memory"]);
+        assert!(rights.mcp.allows_tool("fs", "read_text_file"));
+        assert!(rights.mcp.allows_tool("fs", "list_directory"));
+        assert!(!rights.mcp.allows_tool("fs", "write_file"));
+        assert!(rights.mcp.allows_tool("memory", "read_graph"));
+        assert!(!rights.mcp.allows_tool("memory", "delete_entities"));
+        assert!(!rights.mcp.allows_server("github"));
+        assert_eq!(
+            undeclared,
+            [Undeclared {
+                capability: "mcp",
+                target: "github".into()
+            }]
+        );
+        let (rights, _) = effective_rights("p", &declared, &Capabilities::default(), &ctx).unwrap();
+        assert!(
+            !rights.mcp.allows_server("fs"),
+            "declared alone grants nothing"
+        );
+        let error = effective_rights("p", &mcp_caps(&["a b"]), &granted, &ctx).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("`a b` is not `server`"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn wildcards_match_runs_of_characters() {
+        for (pattern, text, expected) in [
+            ("*", "", true),
+            ("read_*", "read_file", true),
+            ("read_*", "write_file", false),
+            ("*_file", "read_text_file", true),
+            ("a*b*c", "aXXbYYc", true),
+            ("a*b*c", "aXXbYY", false),
+            ("exact", "exact", true),
+            ("exact", "exactly", false),
+        ] {
+            assert_eq!(
+                wildcard_match(pattern, text),
+                expected,
+                "{pattern} vs {text}"
+            );
+        }
     }
 
     #[test]

@@ -68,6 +68,24 @@ impl LimitSettings {
     }
 }
 
+impl PluginKind {
+    /// Limits that differ from the runtime's defaults for this kind: an agent waits on MCP
+    /// servers and models, so its wall time is counted in minutes, not the milliseconds of a
+    /// hook.
+    pub fn default_limits(self) -> LimitSettings {
+        match self {
+            PluginKind::Agent => LimitSettings {
+                timeout_ms: Some(AGENT_TIMEOUT_MS),
+                ..LimitSettings::default()
+            },
+            PluginKind::Hook | PluginKind::Gate => LimitSettings::default(),
+        }
+    }
+}
+
+/// An agent's default wall time: 10 minutes.
+pub const AGENT_TIMEOUT_MS: u64 = 10 * 60 * 1000;
+
 impl Manifest {
     /// Parses a manifest; `origin` names the file (or built-in plugin) in errors.
     pub fn parse(text: &str, origin: &str) -> anyhow::Result<Manifest> {

@@ -7,6 +7,9 @@ pub mod grants;
 pub mod manifest;
 mod registry;
 mod state;
+pub mod tools;
 
-pub use registry::{LoadedPlugin, PluginRegistry, PluginSource, PluginSpec, resolve_limits};
+pub use registry::{
+    AgentContext, LoadedPlugin, PluginRegistry, PluginSource, PluginSpec, resolve_limits,
+};
 pub use state::{PluginIdentity, PluginState};

@@ -19,6 +19,7 @@ use super::{
     grants::{self, Capabilities, PathContext},
     manifest::{LimitSettings, Manifest, PluginKind},
     state::{PluginIdentity, PluginState},
+    tools::ToolBroker,
 };
 use crate::{
     runtime::{Allocation, ComponentCache, Failure, Limits, PluginError, Runtime},
@@ -75,13 +76,14 @@ impl PluginRegistry {
         let runtime = Runtime::new(allocation, cache, |linker| {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
             use bindings::{
-                agent::cchost::plugin::session,
+                agent::cchost::plugin::{mcp, session},
                 hook::cchost::plugin::{config, log, types},
             };
             log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             // Only agents may import it (`grants::check_imports`); linking it for every world is
             // harmless since hooks and gates cannot name it.
             session::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+            mcp::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             config::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             Ok(())
@@ -160,7 +162,12 @@ impl PluginRegistry {
                 item.target
             );
         }
-        let limits = resolve_limits(name, spec.limits.or(manifest.limits))?;
+        let limits = resolve_limits(
+            name,
+            spec.limits
+                .or(manifest.limits)
+                .or(manifest.plugin.kind.default_limits()),
+        )?;
 
         let engine = self.runtime.engine();
         let component = self.runtime.component(name, &bytes, &sha256)?;
@@ -305,13 +312,28 @@ impl PluginRegistry {
         task: &Task,
         session: Option<SessionHandle>,
     ) -> Result<AgentOutput, PluginError> {
+        let context = AgentContext {
+            session,
+            tools: None,
+        };
+        self.call_agent_with(name, task, context).await
+    }
+
+    /// Runs agent `name` on `task` in a fresh instance with the session and MCP access of
+    /// `context`.
+    pub async fn call_agent_with(
+        &self,
+        name: &str,
+        task: &Task,
+        context: AgentContext,
+    ) -> Result<AgentOutput, PluginError> {
         let plugin = self.get(name)?;
         let World::Agent(pre) = &plugin.world else {
             return Err(wrong_kind(&plugin, PluginKind::Agent));
         };
         let limits = plugin.limits;
         let output = self
-            .call_with_session(&plugin, limits, session, async |store| {
+            .call_with_session(&plugin, limits, context, async |store| {
                 let agent = pre.instantiate_async(&mut *store).await?;
                 agent.call_run(&mut *store, task).await
             })
@@ -327,20 +349,22 @@ impl PluginRegistry {
         limits: Limits,
         body: impl AsyncFnOnce(&mut Store<PluginState>) -> wasmtime::Result<Result<R, String>>,
     ) -> Result<R, PluginError> {
-        self.call_with_session(plugin, limits, None, body).await
+        self.call_with_session(plugin, limits, AgentContext::default(), body)
+            .await
     }
 
     async fn call_with_session<R>(
         &self,
         plugin: &LoadedPlugin,
         limits: Limits,
-        session: Option<SessionHandle>,
+        context: AgentContext,
         body: impl AsyncFnOnce(&mut Store<PluginState>) -> wasmtime::Result<Result<R, String>>,
     ) -> Result<R, PluginError> {
         let name = &plugin.identity.name;
         let mut state = PluginState::new(plugin.identity.clone(), limits.memory_bytes)
             .map_err(|e| PluginError::new(name, Failure::Load(format!("{e:#}"))))?;
-        state.session = session;
+        state.session = context.session;
+        state.tools = context.tools;
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|state| &mut state.limiter);
         store
@@ -362,6 +386,13 @@ impl PluginRegistry {
         };
         Err(PluginError::new(name, failure))
     }
+}
+
+/// What an agent call may reach beyond its own instance.
+#[derive(Default, Clone)]
+pub struct AgentContext {
+    pub session: Option<SessionHandle>,
+    pub tools: Option<Arc<dyn ToolBroker>>,
 }
 
 fn classify(error: wasmtime::Error, limits: Limits, state: &PluginState) -> Failure {

@@ -13,10 +13,11 @@ use wasmtime_wasi::{
 };
 
 use super::bindings::{
-    agent::cchost::plugin::session,
+    agent::cchost::plugin::{mcp, session},
     hook::cchost::plugin::{config, log},
 };
 use super::grants::{Access, EffectiveRights};
+use super::tools::{ToolBroker, ToolCaller};
 use crate::{
     runtime::{CappedOutput, MemoryLimiter},
     session::SessionHandle,
@@ -45,6 +46,8 @@ pub struct PluginState {
     pub stderr: CappedOutput,
     /// The session an agent call belongs to; `None` outside a session.
     pub session: Option<SessionHandle>,
+    /// MCP access for an agent; `None` when the host offers none.
+    pub tools: Option<Arc<dyn ToolBroker>>,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -58,6 +61,7 @@ impl PluginState {
             limiter: MemoryLimiter::new(max_memory_bytes),
             stderr,
             session: None,
+            tools: None,
             wasi,
             table: ResourceTable::new(),
         })
@@ -189,4 +193,146 @@ fn truncate(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+impl PluginState {
+    fn caller(&self) -> ToolCaller<'_> {
+        ToolCaller {
+            agent: &self.identity.name,
+            session: self.session.as_ref(),
+        }
+    }
+
+    /// The broker, when the agent may use `server`; otherwise the reason it may not.
+    fn broker_for(&self, server: &str) -> Result<&Arc<dyn ToolBroker>, String> {
+        let plugin = &self.identity.name;
+        if !self.identity.rights.mcp.allows_server(server) {
+            return Err(format!(
+                "permission denied: plugin `{plugin}` has no grant for MCP server `{server}` \
+                 (declare `mcp = [\"{server}\"]` in its manifest and grant it under \
+                 [plugins.{plugin}.grant])"
+            ));
+        }
+        self.tools
+            .as_ref()
+            .ok_or_else(|| format!("MCP servers are not available to `{plugin}` in this run"))
+    }
+}
+
+impl mcp::Host for PluginState {
+    fn list_servers(&mut self) -> Vec<String> {
+        let Some(tools) = &self.tools else {
+            return Vec::new();
+        };
+        let rights = &self.identity.rights.mcp;
+        tools
+            .servers()
+            .into_iter()
+            .filter(|server| rights.allows_server(server))
+            .collect()
+    }
+
+    async fn list_tools(&mut self, server: String) -> Result<Vec<mcp::Tool>, String> {
+        let tools = self.broker_for(&server)?.list_tools(&server).await?;
+        let rights = &self.identity.rights.mcp;
+        Ok(tools
+            .into_iter()
+            .filter(|tool| rights.allows_tool(&server, &tool.name))
+            .map(|tool| mcp::Tool {
+                qualified_name: crate::mcp::naming::qualified(&server, &tool.name),
+                server: server.clone(),
+                name: tool.name,
+                description: tool.description,
+                input_schema: tool.input_schema.to_string(),
+            })
+            .collect())
+    }
+
+    async fn call_tool(
+        &mut self,
+        server: String,
+        tool: String,
+        arguments: String,
+    ) -> Result<mcp::CallResult, String> {
+        let broker = self.broker_for(&server).inspect_err(|reason| {
+            if let Some(tools) = &self.tools {
+                tools.record_refusal(self.caller(), &server, &tool, reason);
+            }
+        })?;
+        if !self.identity.rights.mcp.allows_tool(&server, &tool) {
+            let reason = format!(
+                "permission denied: plugin `{}` may not call tool `{tool}` of MCP server \
+                 `{server}` (not matched by its grant)",
+                self.identity.name
+            );
+            broker.record_refusal(self.caller(), &server, &tool, &reason);
+            return Err(reason);
+        }
+        let arguments = parse_object(&arguments, "arguments")?;
+        let outcome = broker
+            .call_tool(self.caller(), &server, &tool, arguments)
+            .await?;
+        Ok(call_result(&outcome.result, outcome.feedback))
+    }
+
+    async fn read_resource(&mut self, server: String, uri: String) -> Result<String, String> {
+        let contents = self
+            .broker_for(&server)?
+            .read_resource(&server, &uri)
+            .await?;
+        Ok(contents.to_string())
+    }
+
+    async fn get_prompt(
+        &mut self,
+        server: String,
+        name: String,
+        arguments: String,
+    ) -> Result<String, String> {
+        let arguments = parse_object(&arguments, "arguments")?;
+        let prompt = self
+            .broker_for(&server)?
+            .get_prompt(&server, &name, arguments)
+            .await?;
+        Ok(prompt.to_string())
+    }
+}
+
+fn parse_object(
+    text: &str,
+    what: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    match serde_json::from_str(if text.trim().is_empty() { "{}" } else { text }) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(format!("{what} must be a JSON object")),
+        Err(e) => Err(format!("{what} are not valid JSON: {e}")),
+    }
+}
+
+/// The WIT view of a serialised `CallToolResult`.
+fn call_result(result: &serde_json::Value, feedback: Option<String>) -> mcp::CallResult {
+    let content = result.get("content").cloned().unwrap_or_default();
+    let text = content
+        .as_array()
+        .map(|blocks| {
+            blocks
+                .iter()
+                .filter_map(|block| block.get("text").and_then(|t| t.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    mcp::CallResult {
+        text,
+        content: content.to_string(),
+        structured: result
+            .get("structuredContent")
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_string()),
+        is_error: result
+            .get("isError")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        feedback,
+    }
 }
