@@ -386,3 +386,35 @@ fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+#[tokio::test]
+async fn legacy_sse_through_the_hub_against_everything_and_the_python_sdk() {
+    let everything = HttpServer::everything("sse");
+    let python = HttpServer::python("sse");
+    let hub = hub(vec![
+        (
+            "everything",
+            http(McpTransport::Sse, everything.url("/sse")),
+        ),
+        ("py", http(McpTransport::Sse, python.url("/sse"))),
+    ]);
+    let echo = hub
+        .call_tool("everything", "echo", args(json!({"message": "over sse"})))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&echo), "Echo: over sse");
+    let sum = hub
+        .call_tool("py", "add", args(json!({"a": 20, "b": 22})))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&sum), "42");
+    let status = hub.status("py", false).await.unwrap();
+    let ConnectionState::Connected {
+        protocol_version, ..
+    } = status.state
+    else {
+        panic!("{status:?}");
+    };
+    assert!(!protocol_version.is_empty());
+    hub.shutdown().await;
+}

@@ -2,6 +2,7 @@
 //! SDK, over stdio, streamable HTTP and legacy SSE.
 
 mod agent;
+mod cli;
 mod hub;
 mod servers;
 mod sse;

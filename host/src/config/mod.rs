@@ -592,14 +592,18 @@ impl Loader {
                 Segment::Key("servers".into()),
                 Segment::Key(name.clone()),
             ];
+            // `__` separates server and tool in `mcp__<server>__<tool>`.
             if name.is_empty()
+                || name.contains("__")
                 || !name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
                 problems.push((
                     at.clone(),
-                    format!("MCP server name `{name}` may only use letters, digits, `-` and `_`"),
+                    format!(
+                        "MCP server name `{name}` may only use letters, digits, `-` and single `_`"
+                    ),
                 ));
             }
             match server.transport {
