@@ -6,6 +6,7 @@
 //! [`plugins`] → [`runtime`]; [`session`] (the JSONL session store) sits beside them and is
 //! used by the CLI and by the plugins' `session` interface.
 
+pub mod agents;
 pub mod cli;
 pub mod config;
 pub mod gates;

@@ -4,5 +4,6 @@
 mod agent;
 mod cli;
 mod hub;
+mod run;
 mod servers;
 mod sse;

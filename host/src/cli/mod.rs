@@ -4,6 +4,7 @@ mod config;
 mod gate;
 mod hook;
 mod mcp;
+mod run;
 mod session;
 mod trust;
 
@@ -68,6 +69,8 @@ impl ConfigArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a workflow: agents in waves, every tool call hooked, gates between waves, one session.
+    Run(run::RunArgs),
     /// Claude Code hook command: run the configured WASM hooks on the event read from stdin.
     Hook(hook::HookArgs),
     /// Judge the project's files with the gates of a checkpoint (exit 1 when one fails).
@@ -94,6 +97,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.quiet);
     match cli.command {
+        Command::Run(args) => run::run(args, &cli.config),
         Command::Hook(args) => hook::run(args, &cli.config),
         Command::Gate(args) => gate::run(args, &cli.config),
         Command::Config(command) => config::run(command, &cli.config),

@@ -28,8 +28,9 @@ use std::{
 use anyhow::{Context, Result};
 pub use diagnostic::{ConfigError, Diagnostic};
 pub use schema::{
-    Checkpoint, Config, Durability, GateConfig, HookBinding, McpConfig, McpServer, McpTransport,
-    OnErrorSetting, PluginConfig, SessionConfig, TrustConfig,
+    AgentConfig, Checkpoint, Config, Durability, GateConfig, HookBinding, McpConfig, McpServer,
+    McpTransport, OnErrorSetting, PluginConfig, SessionConfig, TrustConfig, WaveConfig, WavePolicy,
+    WorkflowConfig,
 };
 pub use tree::{Entry, Node, Origin, Segment, Tier, display_path};
 
@@ -650,11 +651,104 @@ impl Loader {
                 }
             }
         }
+        if let Some(workflow) = &config.workflow {
+            self.validate_workflow(config, workflow, &mut problems);
+        }
         for (path, message) in problems {
             let entry = tree.nearest(&path);
             let text = entry.origin.file().and_then(|f| self.texts.get(f));
             self.diagnostics
                 .push(Diagnostic::new(message).at(&entry.origin, text.map(String::as_str)));
+        }
+    }
+}
+
+impl Loader {
+    /// Waves name known agents, agents name existing agent plugins, checkpoints exist.
+    fn validate_workflow(
+        &self,
+        config: &Config,
+        workflow: &WorkflowConfig,
+        problems: &mut Vec<(Vec<Segment>, String)>,
+    ) {
+        let key = |parts: &[&str]| -> Vec<Segment> {
+            parts.iter().map(|p| Segment::Key(p.to_string())).collect()
+        };
+        for (name, agent) in &workflow.agents {
+            let at = key(&["workflow", "agents", name]);
+            if config.plugins.contains_key(name) && name != &agent.plugin {
+                problems.push((
+                    at.clone(),
+                    format!("agent `{name}` has the name of another configured plugin; rename it"),
+                ));
+            }
+            let plugin = &agent.plugin;
+            if !config.plugins.contains_key(plugin)
+                && builtin::find(plugin).is_none()
+                && find_in_plugin_dirs(plugin, &config.plugin_dirs).is_none()
+            {
+                let mut at = at;
+                at.push(Segment::Key("plugin".into()));
+                problems.push((
+                    at,
+                    format!("agent `{name}`: plugin `{plugin}` is not a configured, built-in or plugin_dirs plugin"),
+                ));
+            }
+        }
+        if workflow.waves.is_empty() {
+            problems.push((
+                key(&["workflow"]),
+                "[workflow] has no [[workflow.waves]]: nothing would run".into(),
+            ));
+        }
+        let mut scheduled = BTreeSet::new();
+        for (index, wave) in workflow.waves.iter().enumerate() {
+            let mut at = key(&["workflow", "waves"]);
+            at.push(Segment::Index(index));
+            let wave_name = wave
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("wave-{}", index + 1));
+            for (i, agent) in wave.agents.iter().enumerate() {
+                let mut at = at.clone();
+                at.extend([Segment::Key("agents".into()), Segment::Index(i)]);
+                if !workflow.agents.contains_key(agent) {
+                    let known: Vec<&str> = workflow.agents.keys().map(String::as_str).collect();
+                    problems.push((
+                        at,
+                        format!(
+                            "wave `{wave_name}`: agent `{agent}` is not defined under [workflow.agents] (defined: {})",
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        ),
+                    ));
+                } else if !scheduled.insert(agent.as_str()) {
+                    problems.push((
+                        at,
+                        format!("wave `{wave_name}`: agent `{agent}` is already scheduled in an earlier wave"),
+                    ));
+                }
+            }
+            if wave.agents.is_empty() {
+                problems.push((at.clone(), format!("wave `{wave_name}` has no agents")));
+            }
+            if wave.concurrency == Some(0) {
+                let mut at = at.clone();
+                at.push(Segment::Key("concurrency".into()));
+                problems.push((
+                    at,
+                    format!("wave `{wave_name}`: concurrency must be at least 1"),
+                ));
+            }
+            if let Some(checkpoint) = &wave.checkpoint
+                && !config.checkpoints.contains_key(checkpoint)
+            {
+                let mut at = at.clone();
+                at.push(Segment::Key("checkpoint".into()));
+                problems.push((
+                    at,
+                    format!("wave `{wave_name}`: checkpoint `{checkpoint}` is not defined under [checkpoints]"),
+                ));
+            }
         }
     }
 }
@@ -697,6 +791,21 @@ impl Restriction<'_> {
                 for key in ["grant", "limits"] {
                     if let Some(entry) = plugin.remove(&[key]) {
                         note(format!("plugins.{name}.{key}"), &entry);
+                    }
+                }
+            }
+        }
+        if let Some(agents) = tree
+            .table_mut()
+            .and_then(|t| t.get_mut("workflow"))
+            .and_then(Entry::table_mut)
+            .and_then(|t| t.get_mut("agents"))
+            .and_then(Entry::table_mut)
+        {
+            for (name, agent) in agents.iter_mut() {
+                for key in ["grant", "limits"] {
+                    if let Some(entry) = agent.remove(&[key]) {
+                        note(format!("workflow.agents.{name}.{key}"), &entry);
                     }
                 }
             }
@@ -802,6 +911,20 @@ impl Config {
             .iter()
             .map(|(name, plugin)| self.plugin_spec(name, plugin))
             .collect()
+    }
+
+    /// The spec of workflow agent `name`: its plugin's component and settings, the agent's own
+    /// grant (else the plugin's), and the agent's limits over the plugin's.
+    pub fn agent_spec(&self, name: &str, agent: &AgentConfig) -> Result<PluginSpec> {
+        let mut spec = self
+            .spec_of(&agent.plugin)
+            .with_context(|| format!("agent `{name}`"))?;
+        spec.name = name.to_string();
+        if let Some(grant) = &agent.grant {
+            spec.grant = grant.clone();
+        }
+        spec.limits = agent.limits.or(spec.limits);
+        Ok(spec)
     }
 
     /// The spec of plugin `name`: its configuration, or an unconfigured built-in or

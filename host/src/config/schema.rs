@@ -34,6 +34,73 @@ pub struct Config {
     /// Only read from the global file (and `-c`): a project cannot trust itself.
     #[serde(default)]
     pub trust: TrustConfig,
+    /// `[workflow]`: the agents `cchost run` runs, in waves.
+    pub workflow: Option<WorkflowConfig>,
+}
+
+/// `[workflow]`: agents, and the waves that run them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowConfig {
+    /// Shown in the summary and recorded in the session; default: the project directory's name.
+    pub name: Option<String>,
+    /// `[workflow.agents.<name>]`: one agent each.
+    #[serde(default)]
+    pub agents: BTreeMap<String, AgentConfig>,
+    /// `[[workflow.waves]]`, in order: a wave starts when the previous one has finished and its
+    /// checkpoint has passed.
+    #[serde(default)]
+    pub waves: Vec<WaveConfig>,
+}
+
+/// One agent: a behaviour component and its task.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    /// The agent plugin (configured under `[plugins]`, built in, or in `plugin_dirs`).
+    pub plugin: String,
+    /// The task text.
+    #[serde(default)]
+    pub task: String,
+    /// Parameters handed to the agent as a JSON object.
+    #[serde(default)]
+    pub parameters: toml::Table,
+    /// Replaces `[plugins.<plugin>.grant]` for this agent.
+    pub grant: Option<Capabilities>,
+    /// Override `[plugins.<plugin>.limits]` for this agent, key by key.
+    #[serde(default)]
+    pub limits: LimitSettings,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaveConfig {
+    /// Default: `wave-<n>`.
+    pub name: Option<String>,
+    /// Agents of `[workflow.agents]`, run concurrently.
+    pub agents: Vec<String>,
+    /// How many of them run at once; default: all.
+    pub concurrency: Option<usize>,
+    /// What a failed agent does to the run.
+    #[serde(default)]
+    pub policy: WavePolicy,
+    /// How many times a failed agent is run again.
+    #[serde(default)]
+    pub retries: u32,
+    /// A `[checkpoints.<name>]` whose gates judge the project after the wave; a failing gate
+    /// stops the run.
+    pub checkpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WavePolicy {
+    /// Stop at the first agent that fails (after its retries): the wave's other agents are
+    /// cancelled and no later wave runs.
+    FailFast,
+    /// Go on to the next wave; the run still reports failure.
+    #[default]
+    Continue,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]

@@ -4,9 +4,10 @@
 //! tool names (`mcp__<server>__<tool>`), so one hook serves Claude Code and cchost alike.
 
 use std::{
+    collections::HashMap,
     path::PathBuf,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::Instant,
@@ -39,6 +40,16 @@ pub struct McpBroker {
     /// The `cwd` of hook payloads: the project root.
     cwd: PathBuf,
     calls: AtomicU64,
+    stats: Mutex<HashMap<String, ToolStats>>,
+}
+
+/// One agent's tool calls so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ToolStats {
+    /// Every call attempted, refused ones included.
+    pub calls: u64,
+    /// Calls a grant or a PreToolUse hook refused.
+    pub denials: u64,
 }
 
 impl McpBroker {
@@ -48,7 +59,21 @@ impl McpBroker {
             hooks,
             cwd,
             calls: AtomicU64::new(0),
+            stats: Mutex::default(),
         }
+    }
+
+    /// The calls `agent` made so far.
+    pub fn stats(&self, agent: &str) -> ToolStats {
+        let stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        stats.get(agent).copied().unwrap_or_default()
+    }
+
+    fn count(&self, agent: &str, denied: bool) {
+        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = stats.entry(agent.to_string()).or_default();
+        entry.calls += 1;
+        entry.denials += u64::from(denied);
     }
 
     /// A Claude Code hook payload for this call.
@@ -137,6 +162,7 @@ impl McpBroker {
             )),
             _ => None,
         });
+        self.count(caller.agent, refusal.is_some());
         if let Some(reason) = refusal {
             record["outcome"] = json!("denied");
             record["error"] = json!(reason);
@@ -258,6 +284,7 @@ impl ToolBroker for McpBroker {
     }
 
     fn record_refusal(&self, caller: ToolCaller<'_>, server: &str, tool: &str, reason: &str) {
+        self.count(caller.agent, true);
         let record = json!({
             "tool": naming::qualified(server, tool),
             "outcome": "refused",

@@ -11,7 +11,7 @@ pub mod naming;
 pub mod sse;
 mod summary;
 
-pub use broker::{McpBroker, TOOL_CALL_RECORD, ToolHooks};
+pub use broker::{McpBroker, TOOL_CALL_RECORD, ToolHooks, ToolStats};
 pub use client::PROTOCOL_VERSION;
 pub use error::McpError;
 pub use hub::{CONNECT_TIMEOUT, ConnectionState, DEFAULT_REQUEST_TIMEOUT, McpHub, ServerStatus};

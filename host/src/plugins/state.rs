@@ -209,8 +209,9 @@ impl PluginState {
         if !self.identity.rights.mcp.allows_server(server) {
             return Err(format!(
                 "permission denied: plugin `{plugin}` has no grant for MCP server `{server}` \
-                 (declare `mcp = [\"{server}\"]` in its manifest and grant it under \
-                 [plugins.{plugin}.grant])"
+                 (its manifest must declare `mcp = [\"{server}\"]` and its configuration \
+                 grant it: `grant = {{ mcp = [\"{server}\"] }}` under [plugins.<name>] or \
+                 [workflow.agents.<name>])"
             ));
         }
         self.tools
