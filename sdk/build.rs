@@ -12,7 +12,12 @@ use std::{env, fs, path::PathBuf};
 const WORLDS: [(&str, &str, &str, &[&str]); 3] = [
     ("export_hook", "hook", "Hook", &[]),
     ("export_gate", "gate", "Gate", &[]),
-    ("export_agent", "agent", "Agent", &["session", "mcp"]),
+    (
+        "export_agent",
+        "agent",
+        "Agent",
+        &["session", "mcp", "model"],
+    ),
 ];
 
 fn main() {

@@ -12,6 +12,7 @@ pub mod config;
 pub mod gates;
 pub mod hooks;
 pub mod mcp;
+pub mod model;
 pub mod plugins;
 pub mod runtime;
 pub mod session;

@@ -35,6 +35,7 @@
 mod event;
 pub mod log;
 pub mod mcp;
+pub mod model;
 pub mod pattern;
 pub mod session;
 pub mod settings;
@@ -56,6 +57,7 @@ pub mod bindings {
                 import cchost:plugin/config@0.1.0;
                 import cchost:plugin/session@0.1.0;
                 import cchost:plugin/mcp@0.1.0;
+                import cchost:plugin/model@0.1.0;
             }
         ",
         world: "cchost:sdk/imports",

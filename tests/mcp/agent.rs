@@ -108,6 +108,7 @@ fn run_agent(setup: &Setup, session: &SessionWriter, parameters: Value) -> Value
     let context = AgentContext {
         session: Some(SessionHandle::new(session.clone())),
         tools: Some(setup.broker.clone()),
+        model: None,
     };
     let output = runtime
         .block_on(async {

@@ -359,3 +359,134 @@ agents = ["lonely", "ghost"]
     assert!(stderr.contains("agent `ghost` is not defined"), "{stderr}");
     assert!(stderr.contains("config.toml:"), "{stderr}");
 }
+
+/// The llm-agent against a scripted Messages API gateway: it offers the granted tools, runs the
+/// one the model asks for through MCP, returns the result, and finishes on `end_turn`.
+#[test]
+fn llm_agent_runs_a_tool_use_loop_over_the_configured_model() {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let script = servers::dir().join("fake_anthropic.py");
+    let port = free_port();
+    let mut child = Command::new(servers::python())
+        .args([
+            script.to_str().unwrap(),
+            &port.to_string(),
+            log.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_port(port);
+    let workflow = format!(
+        r#"
+[model]
+model = "claude-test"
+api_key_env = "CCHOST_TEST_MODEL_KEY"
+base_url = "http://127.0.0.1:{port}"
+
+[workflow.agents.thinker]
+plugin = "llm-agent"
+task = "What is 2 + 3? Use the tools."
+grant = {{ mcp = ["py"], model = true }}
+
+[workflow.agents.ungranted]
+plugin = "llm-agent"
+task = "Try without the model grant."
+grant = {{ mcp = ["py"] }}
+
+[[workflow.waves]]
+agents = ["thinker", "ungranted"]
+"#
+    );
+    let project = project(&workflow);
+    let output = command(project.path(), &["run", "--json"])
+        .env("CCHOST_TEST_MODEL_KEY", "test-key")
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    let thinker = agent(&report, "thinker");
+    assert_eq!(thinker["status"], "passed", "{report}");
+    assert_eq!(thinker["data"]["text"], "The answer is 5.", "{thinker}");
+    assert_eq!(thinker["data"]["turns"], 2);
+    assert_eq!(thinker["tool_calls"], 1);
+    let ungranted = agent(&report, "ungranted");
+    assert_eq!(ungranted["status"], "failed", "{report}");
+    assert!(
+        ungranted["cause"]
+            .as_str()
+            .unwrap()
+            .contains("no `model` grant"),
+        "{ungranted}"
+    );
+
+    let requests: Vec<Value> = std::fs::read_to_string(log.path())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(requests[0]["headers"]["x-api-key"], "test-key");
+    assert_eq!(requests[0]["headers"]["anthropic-version"], "2023-06-01");
+    assert_eq!(requests[0]["body"]["model"], "claude-test");
+    let offered: Vec<&str> = requests[0]["body"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(offered.contains(&"mcp__py__add"), "{offered:?}");
+    let tool_result = &requests[1]["body"]["messages"][2]["content"][0];
+    assert_eq!(tool_result["type"], "tool_result");
+    assert_eq!(tool_result["content"], "5");
+    let story = session_story(&report);
+    let model_calls = story
+        .iter()
+        .filter(|(k, a, _)| k == "model-call" && a.as_deref() == Some("thinker"))
+        .count();
+    assert_eq!(model_calls, 2);
+}
+
+#[test]
+fn a_configured_model_without_its_key_is_a_setup_error() {
+    let project = project(
+        r#"
+[model]
+model = "claude-test"
+api_key_env = "CCHOST_TEST_UNSET_KEY"
+[workflow.agents.thinker]
+plugin = "llm-agent"
+[[workflow.waves]]
+agents = ["thinker"]
+"#,
+    );
+    let output = command(project.path(), &["run"])
+        .env_remove("CCHOST_TEST_UNSET_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`CCHOST_TEST_UNSET_KEY` is not set"),
+        "{stderr}"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "port {port} never opened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

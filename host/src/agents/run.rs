@@ -22,6 +22,7 @@ use crate::{
     gates::{self, scope::ScopeSpec},
     hooks::HookSet,
     mcp::{McpBroker, McpHub, ToolHooks},
+    model::ModelClient,
     plugins::{AgentContext, PluginRegistry, PluginSpec, bindings::GateStatus, bindings::Task},
     runtime::{Allocation, ComponentCache},
     session::{SessionHandle, SessionOptions, SessionStore, SessionWriter},
@@ -36,6 +37,7 @@ pub struct WorkflowSetup {
     pub registry: Arc<PluginRegistry>,
     pub hub: Arc<McpHub>,
     pub broker: Arc<McpBroker>,
+    pub model: Option<Arc<ModelClient>>,
     pub session: SessionWriter,
 }
 
@@ -95,6 +97,13 @@ impl WorkflowSetup {
         });
         let broker = Arc::new(McpBroker::new(hub.clone(), hooks, root.to_path_buf()));
 
+        // A configured model whose key is missing is a setup error, not a surprise mid-run.
+        let model = config
+            .model
+            .as_ref()
+            .map(|model| ModelClient::new(model).map(Arc::new))
+            .transpose()?;
+
         let session_config = &config.session;
         let options = SessionOptions {
             dir: root.join(&session_config.dir),
@@ -114,6 +123,7 @@ impl WorkflowSetup {
             registry,
             hub,
             broker,
+            model,
             session,
         })
     }
@@ -419,6 +429,7 @@ impl AgentJob {
             let context = AgentContext {
                 session: Some(SessionHandle::new(setup.session.clone())),
                 tools: Some(setup.broker.clone()),
+                model: setup.model.clone(),
             };
             let outcome = setup
                 .registry

@@ -29,8 +29,8 @@ use anyhow::{Context, Result};
 pub use diagnostic::{ConfigError, Diagnostic};
 pub use schema::{
     AgentConfig, Checkpoint, Config, Durability, GateConfig, HookBinding, McpConfig, McpServer,
-    McpTransport, OnErrorSetting, PluginConfig, SessionConfig, TrustConfig, WaveConfig, WavePolicy,
-    WorkflowConfig,
+    McpTransport, ModelConfig, ModelProvider, OnErrorSetting, PluginConfig, SessionConfig,
+    TrustConfig, WaveConfig, WavePolicy, WorkflowConfig,
 };
 pub use tree::{Entry, Node, Origin, Segment, Tier, display_path};
 
@@ -812,6 +812,10 @@ impl Restriction<'_> {
         }
         if let Some(entry) = tree.remove(&["mcp"]) {
             note("mcp".into(), &entry);
+        }
+        // A project could point the model's base URL at its own server and collect the key.
+        if let Some(entry) = tree.remove(&["model"]) {
+            note("model".into(), &entry);
         }
         if let Some(entry) = tree.remove(&["session", "dir"]) {
             note("session.dir".into(), &entry);

@@ -36,6 +36,52 @@ pub struct Config {
     pub trust: TrustConfig,
     /// `[workflow]`: the agents `cchost run` runs, in waves.
     pub workflow: Option<WorkflowConfig>,
+    /// `[model]`: the language model agents granted `model` may use; none by default.
+    pub model: Option<ModelConfig>,
+}
+
+/// `[model]`: a provider speaking Anthropic's Messages API.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    #[serde(default)]
+    pub provider: ModelProvider,
+    /// e.g. `claude-sonnet-4-5`.
+    pub model: String,
+    /// The environment variable holding the API key (the key itself never goes in a file).
+    #[serde(default = "default_api_key_env")]
+    pub api_key_env: String,
+    /// A compatible gateway's URL instead of Anthropic's.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// The most tokens one completion may ask for.
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: u32,
+    #[serde(default = "default_model_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelProvider {
+    #[default]
+    Anthropic,
+}
+
+fn default_api_key_env() -> String {
+    "ANTHROPIC_API_KEY".into()
+}
+
+fn default_base_url() -> String {
+    "https://api.anthropic.com".into()
+}
+
+fn default_max_tokens() -> u32 {
+    4096
+}
+
+fn default_model_timeout_ms() -> u64 {
+    120_000
 }
 
 /// `[workflow]`: agents, and the waves that run them.

@@ -35,6 +35,7 @@ pub mod agent {
             "cchost:plugin/mcp.call-tool": async,
             "cchost:plugin/mcp.read-resource": async,
             "cchost:plugin/mcp.get-prompt": async,
+            "cchost:plugin/model.complete": async,
         },
         with: {
             "cchost:plugin/types": super::hook::cchost::plugin::types,

@@ -31,6 +31,9 @@ pub struct Capabilities {
     /// matching a `*` wildcard pattern, e.g. `fs:read_*`.
     #[serde(default)]
     pub mcp: Vec<String>,
+    /// The configured language model (agents only).
+    #[serde(default)]
+    pub model: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -189,6 +192,7 @@ pub struct EffectiveRights {
     /// The granted patterns behind `network`, for messages.
     pub network_patterns: Vec<String>,
     pub mcp: McpRights,
+    pub model: bool,
 }
 
 /// The MCP servers and tools a plugin may use: a tool must pass both the declared and the
@@ -228,10 +232,12 @@ fn mcp_entry(entry: &str) -> Result<(&str, Option<&str>)> {
         Some((server, pattern)) => (server, Some(pattern)),
         None => (entry, None),
     };
-    let valid_server = !server.is_empty()
-        && server
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    // `*` (any server) is for manifests of generic agents; grants name servers one by one.
+    let valid_server = server == "*"
+        || (!server.is_empty()
+            && server
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     anyhow::ensure!(
         valid_server && pattern.is_none_or(|p| !p.is_empty()),
         "`{entry}` is not `server` or `server:tool-pattern`"
@@ -386,7 +392,11 @@ pub fn effective_rights(
     for entry in &granted.mcp {
         let (server, pattern) =
             mcp_entry(entry).with_context(|| format!("plugin `{plugin}`: grant `mcp`"))?;
-        let Some(declared_patterns) = declared_mcp.get(server) else {
+        anyhow::ensure!(
+            server != "*",
+            "plugin `{plugin}`: grant `mcp`: name the servers to grant; `*` is only for manifests"
+        );
+        let Some(declared_patterns) = declared_mcp.get(server).or(declared_mcp.get("*")) else {
             undeclared.push(Undeclared {
                 capability: "mcp",
                 target: entry.clone(),
@@ -399,6 +409,16 @@ pub fn effective_rights(
             .entry(server.to_string())
             .or_insert_with(|| (declared_patterns.clone(), Some(Vec::new())));
         add_pattern(granted_patterns, pattern);
+    }
+    if granted.model {
+        if declared.model {
+            rights.model = true;
+        } else {
+            undeclared.push(Undeclared {
+                capability: "model",
+                target: "model".into(),
+            });
+        }
     }
     Ok((rights, undeclared))
 }
@@ -430,7 +450,7 @@ fn import_rule(interface: &str) -> ImportRule {
                 "types" | "log" | "config" => ImportRule::Always,
                 // Calls are checked against the `mcp` grant one by one: an agent without it
                 // gets a permission error, never a connection.
-                "session" | "mcp" => ImportRule::AgentOnly,
+                "session" | "mcp" | "model" => ImportRule::AgentOnly,
                 _ => ImportRule::Unsupported("this cchost version does not provide it yet"),
             }
         }
@@ -485,6 +505,7 @@ mod tests {
             env: env.iter().map(|s| s.to_string()).collect(),
             network: network.iter().map(|s| s.to_string()).collect(),
             mcp: Vec::new(),
+            model: false,
         }
     }
 
@@ -530,6 +551,20 @@ mod tests {
         assert!(
             !rights.mcp.allows_server("fs"),
             "declared alone grants nothing"
+        );
+        let (rights, _) = effective_rights("p", &mcp_caps(&["*"]), &granted, &ctx).unwrap();
+        assert!(
+            rights.mcp.allows_tool("github", "anything"),
+            "a declared `*` covers any server"
+        );
+        assert!(
+            !rights.mcp.allows_tool("memory", "delete_entities"),
+            "grants still narrow"
+        );
+        let error = effective_rights("p", &mcp_caps(&["*"]), &mcp_caps(&["*"]), &ctx).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("name the servers"),
+            "{error:#}"
         );
         let error = effective_rights("p", &mcp_caps(&["a b"]), &granted, &ctx).unwrap_err();
         assert!(

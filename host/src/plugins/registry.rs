@@ -22,6 +22,7 @@ use super::{
     tools::ToolBroker,
 };
 use crate::{
+    model::ModelClient,
     runtime::{Allocation, ComponentCache, Failure, Limits, PluginError, Runtime},
     session::SessionHandle,
 };
@@ -76,7 +77,7 @@ impl PluginRegistry {
         let runtime = Runtime::new(allocation, cache, |linker| {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
             use bindings::{
-                agent::cchost::plugin::{mcp, session},
+                agent::cchost::plugin::{mcp, model, session},
                 hook::cchost::plugin::{config, log, types},
             };
             log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
@@ -84,6 +85,7 @@ impl PluginRegistry {
             // harmless since hooks and gates cannot name it.
             session::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             mcp::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+            model::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             config::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             Ok(())
@@ -314,7 +316,7 @@ impl PluginRegistry {
     ) -> Result<AgentOutput, PluginError> {
         let context = AgentContext {
             session,
-            tools: None,
+            ..AgentContext::default()
         };
         self.call_agent_with(name, task, context).await
     }
@@ -365,6 +367,7 @@ impl PluginRegistry {
             .map_err(|e| PluginError::new(name, Failure::Load(format!("{e:#}"))))?;
         state.session = context.session;
         state.tools = context.tools;
+        state.model = context.model;
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|state| &mut state.limiter);
         store
@@ -393,6 +396,7 @@ impl PluginRegistry {
 pub struct AgentContext {
     pub session: Option<SessionHandle>,
     pub tools: Option<Arc<dyn ToolBroker>>,
+    pub model: Option<Arc<ModelClient>>,
 }
 
 fn classify(error: wasmtime::Error, limits: Limits, state: &PluginState) -> Failure {

@@ -13,12 +13,13 @@ use wasmtime_wasi::{
 };
 
 use super::bindings::{
-    agent::cchost::plugin::{mcp, session},
+    agent::cchost::plugin::{mcp, model, session},
     hook::cchost::plugin::{config, log},
 };
 use super::grants::{Access, EffectiveRights};
 use super::tools::{ToolBroker, ToolCaller};
 use crate::{
+    model::{ModelClient, ModelRequest},
     runtime::{CappedOutput, MemoryLimiter},
     session::SessionHandle,
 };
@@ -48,6 +49,8 @@ pub struct PluginState {
     pub session: Option<SessionHandle>,
     /// MCP access for an agent; `None` when the host offers none.
     pub tools: Option<Arc<dyn ToolBroker>>,
+    /// The configured language model; `None` when there is none.
+    pub model: Option<Arc<ModelClient>>,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -62,6 +65,7 @@ impl PluginState {
             stderr,
             session: None,
             tools: None,
+            model: None,
             wasi,
             table: ResourceTable::new(),
         })
@@ -335,5 +339,77 @@ fn call_result(result: &serde_json::Value, feedback: Option<String>) -> mcp::Cal
             .and_then(|v| v.as_bool())
             .unwrap_or(false),
         feedback,
+    }
+}
+
+impl model::Host for PluginState {
+    async fn complete(&mut self, request: model::Request) -> Result<model::Response, String> {
+        let plugin = &self.identity.name;
+        if !self.identity.rights.model {
+            return Err(format!(
+                "permission denied: plugin `{plugin}` has no `model` grant (its manifest must \
+                 declare `model = true` and its configuration grant it)"
+            ));
+        }
+        let client = self.model.clone().ok_or_else(|| {
+            format!(
+                "plugin `{plugin}` asked for a model, but none is configured: add [model] \
+                 (model = \"…\", api_key_env = \"ANTHROPIC_API_KEY\") to the configuration"
+            )
+        })?;
+        let parse = |text: &str, what: &str| {
+            serde_json::from_str::<serde_json::Value>(text)
+                .map_err(|e| format!("model request `{what}` is not JSON: {e}"))
+        };
+        let request = ModelRequest {
+            system: request.system,
+            messages: parse(&request.messages, "messages")?,
+            tools: parse(
+                if request.tools.trim().is_empty() {
+                    "[]"
+                } else {
+                    &request.tools
+                },
+                "tools",
+            )?,
+            max_tokens: request.max_tokens,
+        };
+        let started = std::time::Instant::now();
+        let outcome = client.complete(&request).await;
+        if let Some(session) = &self.session {
+            let data = match &outcome {
+                Ok(response) => serde_json::json!({
+                    "model": client.model(),
+                    "stop_reason": response.stop_reason,
+                    "tool_uses": response.tool_uses.iter().map(|t| &t.name).collect::<Vec<_>>(),
+                    "input_tokens": response.input_tokens,
+                    "output_tokens": response.output_tokens,
+                    "duration_ms": started.elapsed().as_millis() as u64,
+                }),
+                Err(error) => serde_json::json!({"model": client.model(), "error": error}),
+            };
+            let _ = session
+                .writer()
+                .append_nowait("model-call", Some(plugin), &data);
+        }
+        let response = outcome?;
+        Ok(model::Response {
+            text: response.text,
+            tool_uses: response
+                .tool_uses
+                .into_iter()
+                .map(|t| model::ToolUse {
+                    id: t.id,
+                    name: t.name,
+                    input: t.input.to_string(),
+                })
+                .collect(),
+            content: response.content.to_string(),
+            stop_reason: response.stop_reason,
+            usage: model::Usage {
+                input_tokens: response.input_tokens,
+                output_tokens: response.output_tokens,
+            },
+        })
     }
 }
