@@ -28,8 +28,8 @@ use std::{
 use anyhow::{Context, Result};
 pub use diagnostic::{ConfigError, Diagnostic};
 pub use schema::{
-    Checkpoint, Config, Durability, GateConfig, HookBinding, McpConfig, McpServer, McpTransport,
-    OnErrorSetting, PluginConfig, SessionConfig, TrustConfig,
+    Checkpoint, Config, Durability, ElicitationPolicy, GateConfig, HookBinding, McpConfig,
+    McpServer, McpTransport, OnErrorSetting, PluginConfig, SessionConfig, TrustConfig,
 };
 pub use tree::{Entry, Node, Origin, Segment, Tier, display_path};
 
