@@ -5,7 +5,7 @@
 use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 use cchost::{
-    config::{McpServer, McpTransport},
+    config::{ElicitationPolicy, McpServer, McpTransport},
     mcp::{ConnectionState, McpError, McpHub},
 };
 use serde_json::{Map, Value, json};
@@ -96,6 +96,29 @@ async fn everything_over_stdio_echoes_sums_and_reports_images() {
         .unwrap();
     let summary = cchost::mcp::summarize(&serde_json::to_value(&image).unwrap());
     assert!(summary.contains("[image: image/png"), "{summary}");
+    hub.shutdown().await;
+}
+
+/// server-everything offers its elicitation tool only to clients that declare the capability,
+/// which cchost does only with `elicitation = "defaults"`. That tool's form requires a `name`
+/// without a default, so even then the answer is a decline, not an acceptance the server would
+/// have to reject. (Acceptance is covered by the conformance suite's SEP-1034 scenario.)
+#[tokio::test]
+async fn elicitation_is_offered_only_with_the_defaults_policy() {
+    let everything = || stdio(servers::npm_bin("mcp-server-everything"), &[]);
+    let answering = McpServer {
+        elicitation: ElicitationPolicy::Defaults,
+        ..everything()
+    };
+    let hub = hub(vec![("declining", everything()), ("answering", answering)]);
+    let tool = "trigger-elicitation-request";
+    let declining = tool_names(&hub, "declining").await;
+    assert!(!declining.iter().any(|n| n == tool), "{declining:?}");
+    let answering = tool_names(&hub, "answering").await;
+    assert!(answering.iter().any(|n| n == tool), "{answering:?}");
+    let result = hub.call_tool("answering", tool, Map::new()).await.unwrap();
+    let text = text_of(&result);
+    assert!(text.contains("declined"), "{text}");
     hub.shutdown().await;
 }
 

@@ -1,8 +1,10 @@
 //! MCP client tests against real servers: the npm reference servers and the official Python
-//! SDK, over stdio, streamable HTTP and legacy SSE.
+//! SDK, over stdio, streamable HTTP and legacy SSE, the official conformance suite's client
+//! scenarios, and `cchost run` workflows whose agents use them.
 
 mod agent;
 mod cli;
+mod conformance;
 mod hub;
 mod run;
 mod servers;

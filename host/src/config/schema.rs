@@ -251,6 +251,24 @@ pub struct McpServer {
     pub headers: BTreeMap<String, String>,
     /// Per-call timeout.
     pub timeout_ms: Option<u64>,
+    /// How this server's `elicitation/create` requests (asking the user for input mid-call) are
+    /// answered. cchost has no user to ask, so the default declines them; `defaults` accepts
+    /// with each field's schema default, for unattended runs against servers that provide
+    /// sensible defaults. cchost-only: not a `.mcp.json` key.
+    #[serde(default)]
+    pub elicitation: ElicitationPolicy,
+}
+
+/// What cchost answers when an MCP server asks for user input (`elicitation/create`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElicitationPolicy {
+    /// Do not declare the elicitation capability; decline any request anyway.
+    #[default]
+    Decline,
+    /// Declare the capability and accept form requests with each property's `default`; decline
+    /// when a required property has none (an answer without it would be invalid).
+    Defaults,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

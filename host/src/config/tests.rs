@@ -570,6 +570,29 @@ fn mcp_json_servers_are_read_and_cchost_definitions_win() {
 }
 
 #[test]
+fn the_elicitation_policy_is_a_cchost_setting_only() {
+    let fixture = Fixture::new();
+    fixture
+        .mcp_json(r#"{ "mcpServers": { "a": { "command": "x", "elicitation": "defaults" } } }"#)
+        .project("[mcp.servers.b]\ncommand = \"y\"\nelicitation = \"defaults\"\n");
+    let loaded = fixture.trusted().unwrap();
+    let servers = &loaded.config.mcp.servers;
+    // `.mcp.json` is Claude Code's file: a key it does not know is dropped with a warning.
+    assert_eq!(servers["a"].elicitation, ElicitationPolicy::Decline);
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.contains("`a`") && w.contains("elicitation"))
+    );
+    assert_eq!(servers["b"].elicitation, ElicitationPolicy::Defaults);
+
+    fixture.project("[mcp.servers.b]\ncommand = \"y\"\nelicitation = \"ask\"\n");
+    let text = error_text(fixture.trusted());
+    assert!(text.contains("elicitation"), "{text}");
+}
+
+#[test]
 fn mcp_servers_are_validated() {
     let fixture = Fixture::new();
     fixture.global(

@@ -287,7 +287,7 @@ impl McpHub {
         if let Some(retry_at) = state.retry_at {
             tokio::time::sleep_until(retry_at.into()).await;
         }
-        let client = HostClient::new(&slot.name, self.roots.clone());
+        let client = HostClient::new(&slot.name, self.roots.clone(), slot.config.elicitation);
         let timeout = slot.config.timeout_ms.map_or(CONNECT_TIMEOUT, |ms| {
             Duration::from_millis(ms).max(CONNECT_TIMEOUT)
         });
