@@ -28,14 +28,9 @@ use std::{
 use anyhow::{Context, Result};
 pub use diagnostic::{ConfigError, Diagnostic};
 pub use schema::{
-<<<<<<< HEAD
-    AgentConfig, Checkpoint, Config, Durability, GateConfig, HookBinding, McpConfig, McpServer,
-    McpTransport, ModelConfig, ModelProvider, OnErrorSetting, PluginConfig, SessionConfig,
-    TrustConfig, WaveConfig, WavePolicy, WorkflowConfig,
-=======
-    Checkpoint, Config, Durability, ElicitationPolicy, GateConfig, HookBinding, McpConfig,
-    McpServer, McpTransport, OnErrorSetting, PluginConfig, SessionConfig, TrustConfig,
->>>>>>> mcp-conformance
+    AgentConfig, Checkpoint, Config, Durability, ElicitationPolicy, GateConfig, HookBinding,
+    McpConfig, McpServer, McpTransport, ModelConfig, ModelProvider, OnErrorSetting, PluginConfig,
+    SessionConfig, TrustConfig, WaveConfig, WavePolicy, WorkflowConfig,
 };
 pub use tree::{Entry, Node, Origin, Segment, Tier, display_path};
 
