@@ -16,13 +16,28 @@ use crate::policy::{Access, Settings};
 
 struct ProtectPaths;
 
-/// How a tool uses its path, or `None` for tools this hook does not inspect.
+/// How a tool uses its path, or `None` for tools this hook does not inspect. Besides Claude
+/// Code's file tools this knows the tools of the reference filesystem MCP server, by their name
+/// after `mcp__<server>__`, so the same guard covers agents reaching files over MCP.
 pub fn access_of(tool: &str) -> Option<Access> {
     match tool {
-        "Read" | "NotebookRead" | "Glob" | "Grep" | "LS" => Some(Access::Read),
-        "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => Some(Access::Write),
+        "Read" | "NotebookRead" | "Glob" | "Grep" | "LS" => return Some(Access::Read),
+        "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => return Some(Access::Write),
+        _ => {}
+    }
+    match mcp_tool(tool)? {
+        "read_file" | "read_text_file" | "read_media_file" | "read_multiple_files"
+        | "list_directory" | "list_directory_with_sizes" | "directory_tree" | "search_files"
+        | "get_file_info" => Some(Access::Read),
+        "write_file" | "edit_file" | "create_directory" | "move_file" => Some(Access::Write),
         _ => None,
     }
+}
+
+/// The tool's name on its server, for `mcp__<server>__<tool>`.
+fn mcp_tool(tool: &str) -> Option<&str> {
+    let (_server, name) = tool.strip_prefix("mcp__")?.split_once("__")?;
+    Some(name)
 }
 
 /// The path a tool input names: `file_path`, else `notebook_path`, else `path`.
@@ -63,6 +78,20 @@ pub fn glob_reach(pattern: &str, path: Option<&str>) -> Option<String> {
 /// Every path the tool call touches: its own path and, for `Glob`, where its pattern reaches.
 pub fn paths_of<'a>(tool: &str, input: &'a cchost_sdk::serde_json::Value) -> Vec<Cow<'a, str>> {
     let mut paths: Vec<Cow<'a, str>> = path_of(input).map(Cow::Borrowed).into_iter().collect();
+    // The filesystem MCP server's tools that name several paths.
+    let extra = ["source", "destination"]
+        .iter()
+        .filter_map(|key| input.get(key)?.as_str())
+        .chain(
+            input
+                .get("paths")
+                .and_then(|p| p.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str()),
+        )
+        .filter(|p| !p.is_empty());
+    paths.extend(extra.map(Cow::Borrowed));
     if tool == "Glob"
         && let Some(reach) = input
             .get("pattern")
@@ -119,6 +148,18 @@ mod tests {
         assert_eq!(access_of("NotebookEdit"), Some(Access::Write));
         assert_eq!(access_of("Bash"), None);
         assert_eq!(access_of("mcp__fs__read"), None);
+        assert_eq!(access_of("mcp__fs__read_text_file"), Some(Access::Read));
+        assert_eq!(access_of("mcp__files__move_file"), Some(Access::Write));
+        assert_eq!(access_of("mcp__memory__read_graph"), None);
+    }
+
+    #[test]
+    fn filesystem_server_inputs_with_several_paths() {
+        let input = json!({"paths": ["/p/a.md", "/p/.env"]});
+        let paths = paths_of("mcp__fs__read_multiple_files", &input);
+        assert_eq!(paths, ["/p/a.md", "/p/.env"]);
+        let input = json!({"source": "/p/a", "destination": "/home/u/.ssh/x"});
+        assert_eq!(paths_of("mcp__fs__move_file", &input), ["/p/a", "/home/u/.ssh/x"]);
     }
 
     #[test]
