@@ -490,3 +490,80 @@ fn wait_for_port(port: u16) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The README's first command, on a copy of `examples/quickstart` with the npm servers of
+/// `.mcp.json` (fetched by `npx`) replaced by the locally installed ones.
+#[test]
+fn the_quickstart_example_runs_and_tells_its_story() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart");
+    let project = tempfile::tempdir().unwrap();
+    copy_tree(&source, project.path());
+    let root = project.path().canonicalize().unwrap();
+    let fs_server = format!(
+        "mcp.servers.fs={{command={:?}, args=[{:?}]}}",
+        servers::npm_bin("mcp-server-filesystem")
+            .display()
+            .to_string(),
+        root.display().to_string()
+    );
+    let memory_server = format!(
+        "mcp.servers.memory={{command={:?}, env={{MEMORY_FILE_PATH={:?}}}}}",
+        servers::npm_bin("mcp-server-memory").display().to_string(),
+        root.join(".cchost/memory.jsonl").display().to_string()
+    );
+    let output = command(
+        &root,
+        &["run", "--json", "-c", &fs_server, "-c", &memory_server],
+    )
+    .output()
+    .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    let survey = agent(&report, "survey");
+    assert_eq!(survey["data"]["todo"], 3, "{survey}");
+    assert_eq!(survey["data"]["fixme"], 1, "{survey}");
+    assert!(
+        survey["data"]["languages"]["Rust"]["files"] == 2,
+        "{survey}"
+    );
+    // protect-paths kept the survey out of `.env`: the batch read naming it, then the file
+    // alone when the agent retried file by file.
+    assert_eq!(survey["denials"], 2, "{survey}");
+    let graph = agent(&report, "graph");
+    assert_eq!(graph["data"]["documents"], 3, "{graph}");
+    assert_eq!(graph["data"]["links"], 4, "{graph}");
+    assert_eq!(report["waves"][0]["checkpoint"]["status"], "pass");
+    assert_eq!(agent(&report, "docs-survey")["status"], "passed");
+    let memory = std::fs::read_to_string(root.join(".cchost/memory.jsonl")).unwrap();
+    assert!(
+        memory.contains("overview.md"),
+        "the graph reached the memory server"
+    );
+    let story = session_story(&report);
+    let denied = story
+        .iter()
+        .find(|(k, _, d)| k == "tool-call" && d["outcome"] == "denied")
+        .expect("the denial is in the session");
+    assert!(
+        denied.2["error"].as_str().unwrap().contains(".env"),
+        "{:?}",
+        denied.2
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() == "sessions" {
+                continue;
+            }
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else if entry.file_name() != "memory.jsonl" {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

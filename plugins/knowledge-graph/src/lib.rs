@@ -53,7 +53,7 @@ impl Default for Params {
             memory: "memory".into(),
             root: None,
             max_files: 500,
-            exclude: [".git", "node_modules", "target", ".venv"]
+            exclude: [".git", ".cchost", "node_modules", "target", ".venv"]
                 .map(String::from)
                 .to_vec(),
         }

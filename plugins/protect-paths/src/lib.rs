@@ -26,8 +26,14 @@ pub fn access_of(tool: &str) -> Option<Access> {
         _ => {}
     }
     match mcp_tool(tool)? {
-        "read_file" | "read_text_file" | "read_media_file" | "read_multiple_files"
-        | "list_directory" | "list_directory_with_sizes" | "directory_tree" | "search_files"
+        "read_file"
+        | "read_text_file"
+        | "read_media_file"
+        | "read_multiple_files"
+        | "list_directory"
+        | "list_directory_with_sizes"
+        | "directory_tree"
+        | "search_files"
         | "get_file_info" => Some(Access::Read),
         "write_file" | "edit_file" | "create_directory" | "move_file" => Some(Access::Write),
         _ => None,
@@ -159,7 +165,10 @@ mod tests {
         let paths = paths_of("mcp__fs__read_multiple_files", &input);
         assert_eq!(paths, ["/p/a.md", "/p/.env"]);
         let input = json!({"source": "/p/a", "destination": "/home/u/.ssh/x"});
-        assert_eq!(paths_of("mcp__fs__move_file", &input), ["/p/a", "/home/u/.ssh/x"]);
+        assert_eq!(
+            paths_of("mcp__fs__move_file", &input),
+            ["/p/a", "/home/u/.ssh/x"]
+        );
     }
 
     #[test]

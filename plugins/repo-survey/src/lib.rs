@@ -41,7 +41,7 @@ impl Default for Params {
             server: "fs".into(),
             root: None,
             max_files: 5000,
-            exclude: [".git", "node_modules", "target", ".venv"]
+            exclude: [".git", ".cchost", "node_modules", "target", ".venv"]
                 .map(String::from)
                 .to_vec(),
         }
@@ -116,7 +116,10 @@ mod tests {
         let params = Params::default();
         assert_eq!(params.server, "fs");
         assert_eq!(params.max_files, 5000);
-        assert_eq!(params.exclude, [".git", "node_modules", "target", ".venv"]);
+        assert_eq!(
+            params.exclude,
+            [".git", ".cchost", "node_modules", "target", ".venv"]
+        );
     }
 
     #[test]
