@@ -345,8 +345,10 @@ fn configuration_errors_name_the_file_line_and_agent() {
         r#"
 [workflow.agents.lonely]
 plugin = "no-such-agent-plugin"
+[workflow.agents.protect-paths]
+plugin = "mcp-agent"
 [[workflow.waves]]
-agents = ["lonely", "ghost"]
+agents = ["lonely", "ghost", "protect-paths"]
 "#,
     );
     let output = command(project.path(), &["run"]).output().unwrap();
@@ -358,6 +360,10 @@ agents = ["lonely", "ghost"]
     );
     assert!(stderr.contains("agent `ghost` is not defined"), "{stderr}");
     assert!(stderr.contains("config.toml:"), "{stderr}");
+    assert!(
+        stderr.contains("agent `protect-paths` has the name of another plugin"),
+        "{stderr}"
+    );
 }
 
 /// The llm-agent against a scripted Messages API gateway: it offers the granted tools, runs the

@@ -676,10 +676,13 @@ impl Loader {
         };
         for (name, agent) in &workflow.agents {
             let at = key(&["workflow", "agents", name]);
-            if config.plugins.contains_key(name) && name != &agent.plugin {
+            // Agents and plugins share the registry's names: an agent may only be named after
+            // its own plugin, or a hook bound to that name would run the agent instead.
+            let taken = config.plugins.contains_key(name) || builtin::find(name).is_some();
+            if taken && name != &agent.plugin {
                 problems.push((
                     at.clone(),
-                    format!("agent `{name}` has the name of another configured plugin; rename it"),
+                    format!("agent `{name}` has the name of another plugin; rename it"),
                 ));
             }
             let plugin = &agent.plugin;
