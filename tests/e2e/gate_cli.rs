@@ -264,3 +264,49 @@ fn the_built_in_syntax_gate_finds_a_broken_file_at_its_line() {
         "{places:?}"
     );
 }
+
+/// `examples/ci` as shipped passes every gate; copying its broken Rust file into `src/` makes
+/// `cchost gate --all` fail with a finding at that file and line.
+#[test]
+fn the_ci_example_passes_until_a_broken_file_is_copied_in() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ci");
+    copy_tree(&example, root);
+
+    let clean = cchost_in(root, &["gate", "--all", "--format", "json"], home.path());
+    assert_eq!(clean.status.code(), Some(0), "{clean:?}");
+    let report = stdout_json(&clean);
+    let gates: Vec<&str> = report["checkpoints"][0]["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["gate"].as_str().unwrap())
+        .collect();
+    assert_eq!(gates, ["syntax", "json-schema", "diff-policy"], "{report}");
+
+    std::fs::copy(
+        root.join("broken/syntax-error.rs.txt"),
+        root.join("src/syntax-error.rs"),
+    )
+    .unwrap();
+    let broken = cchost_in(root, &["gate", "--all"], home.path());
+    assert_eq!(broken.status.code(), Some(1), "{broken:?}");
+    let table = String::from_utf8_lossy(&broken.stdout);
+    assert!(table.contains("src/syntax-error.rs:4"), "{table}");
+    assert!(table.contains("syntax/rust"), "{table}");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
