@@ -2,9 +2,11 @@
 //! user extension — hooks, validation gates, agent behaviours — is a sandboxed WebAssembly
 //! component that can reach only what its manifest declares and the user grants.
 //!
-//! Layers, top to bottom (data flows one way): [`cli`] → [`config`] → [`hooks`], [`gates`] →
-//! [`plugins`] → [`runtime`]; [`session`] (the JSONL session store) sits beside them and is
-//! used by the CLI and by the plugins' `session` interface.
+//! Layers, top to bottom (data flows one way): [`cli`] → [`config`] → [`agents`] → [`mcp`],
+//! [`hooks`], [`gates`] → [`plugins`] → [`runtime`]; [`session`] (the JSONL session store) and
+//! [`model`] (the language model provider) are leaves used by the layers above them. The
+//! plugins' `mcp` interface reaches the MCP layer through the `plugins::tools::ToolBroker` trait,
+//! so the plugin layer never depends on the layers above it.
 
 pub mod agents;
 pub mod cli;
