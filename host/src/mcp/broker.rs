@@ -265,6 +265,7 @@ impl ToolBroker for McpBroker {
                 .iter()
                 .map(|tool| ToolInfo {
                     name: tool.name.to_string(),
+                    qualified_name: naming::qualified(server, &tool.name),
                     description: tool.description.as_deref().unwrap_or("").to_string(),
                     input_schema: Value::Object((*tool.input_schema).clone()),
                 })

@@ -244,7 +244,7 @@ impl mcp::Host for PluginState {
             .into_iter()
             .filter(|tool| rights.allows_tool(&server, &tool.name))
             .map(|tool| mcp::Tool {
-                qualified_name: crate::mcp::naming::qualified(&server, &tool.name),
+                qualified_name: tool.qualified_name,
                 server: server.clone(),
                 name: tool.name,
                 description: tool.description,

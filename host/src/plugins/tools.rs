@@ -18,6 +18,8 @@ pub struct ToolCaller<'a> {
 #[derive(Debug, Clone)]
 pub struct ToolInfo {
     pub name: String,
+    /// The name hooks see, `mcp__<server>__<tool>`.
+    pub qualified_name: String,
     pub description: String,
     pub input_schema: Value,
 }
