@@ -145,9 +145,11 @@ fn describe(check: &Value) -> String {
     )
 }
 
-/// The `mcp_conformance_client` example, built once per test run. `cargo test --test mcp`
-/// builds only the test target, not the examples, so the test asks cargo for it (a no-op when it
-/// is fresh) in the same target directory and profile, and takes its path from cargo's report.
+/// The `mcp_conformance_client` example. `cargo test --workspace` (the README's test command)
+/// builds it beside this test, and that binary is used when it was built in the same run.
+/// Otherwise (`cargo test --test mcp` builds only the test target) the test asks cargo for it in
+/// the same target directory and profile and takes its path from cargo's report — which can mean
+/// a rebuild of dependencies, since a single-package build unifies features differently.
 fn example_client() -> &'static Path {
     static CLIENT: OnceLock<PathBuf> = OnceLock::new();
     CLIENT.get_or_init(|| {
@@ -155,10 +157,17 @@ fn example_client() -> &'static Path {
         // CARGO_TARGET_TMPDIR is `<target dir>/tmp`; the test runs from `<profile>/deps`.
         let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();
         let exe = std::env::current_exe().unwrap();
-        let profile = exe
-            .parent()
-            .and_then(Path::parent)
-            .and_then(Path::file_name);
+        let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+        let built_beside = profile_dir.join("examples").join(EXAMPLE);
+        let modified = |path: &Path| path.metadata().and_then(|m| m.modified()).ok();
+        if let (Some(example), Some(test)) = (modified(&built_beside), modified(&exe)) {
+            // Linked in the same cargo run: minutes apart at most.
+            let same_run = example + std::time::Duration::from_secs(30 * 60) >= test;
+            if same_run {
+                return built_beside;
+            }
+        }
+        let profile = profile_dir.file_name();
         let mut cargo = Command::new(env!("CARGO"));
         cargo
             .args([
