@@ -353,7 +353,7 @@ fn server_pid(script: &str) -> rustix::process::Pid {
 
 #[tokio::test]
 async fn servers_that_cannot_work_fail_clearly_and_fast() {
-    let refused = format!("http://127.0.0.1:{}/mcp", free_port());
+    let refused = format!("http://127.0.0.1:{}/mcp", servers::free_port());
     let hub = hub(vec![
         (
             "missing",
@@ -400,14 +400,6 @@ async fn servers_that_cannot_work_fail_clearly_and_fast() {
     );
     let status = hub.status("missing", false).await.unwrap();
     assert!(matches!(status.state, ConnectionState::Failed { .. }));
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]

@@ -372,18 +372,12 @@ agents = ["lonely", "ghost", "protect-paths"]
 fn llm_agent_runs_a_tool_use_loop_over_the_configured_model() {
     let log = tempfile::NamedTempFile::new().unwrap();
     let script = servers::dir().join("fake_anthropic.py");
-    let port = free_port();
-    let mut child = Command::new(servers::python())
-        .args([
-            script.to_str().unwrap(),
-            &port.to_string(),
-            log.path().to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(port);
+    let gateway = servers::HttpServer::start(
+        &servers::python(),
+        &[script.to_str().unwrap(), log.path().to_str().unwrap()],
+        false,
+    );
+    let port = gateway.port;
     let workflow = format!(
         r#"
 [model]
@@ -410,8 +404,7 @@ agents = ["thinker", "ungranted"]
         .env("CCHOST_TEST_MODEL_KEY", "test-key")
         .output()
         .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(gateway);
     let report: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
     let thinker = agent(&report, "thinker");
@@ -479,22 +472,6 @@ agents = ["thinker"]
         stderr.contains("`CCHOST_TEST_UNSET_KEY` is not set"),
         "{stderr}"
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "port {port} never opened");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// The README's first command, on a copy of `examples/quickstart` with the npm servers of

@@ -1,7 +1,7 @@
 """A scripted stand-in for Anthropic's Messages API, for testing cchost's `model` interface and
 the llm-agent's tool-use loop without a network or a key.
 
-Usage: fake_anthropic.py PORT LOG_FILE
+Usage: PORT=N fake_anthropic.py LOG_FILE
 It checks the request shape (x-api-key, anthropic-version, model, messages), appends each request
 body to LOG_FILE (one JSON per line), and answers: when the conversation's last user turn holds a
 tool_result, an `end_turn` text quoting it; otherwise, when a tool whose name ends in `__add` is
@@ -9,6 +9,7 @@ offered, a `tool_use` of it with a=2, b=3; otherwise an `end_turn` text.
 """
 
 import json
+import os
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with open(sys.argv[2], "a") as log:
+        with open(sys.argv[1], "a") as log:
             log.write(json.dumps({"headers": {"x-api-key": self.headers.get("x-api-key"), "anthropic-version": self.headers.get("anthropic-version")}, "body": body}) + "\n")
         if self.path != "/v1/messages" or self.headers.get("x-api-key") != "test-key":
             return self.reply(401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}})
@@ -47,4 +48,4 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
