@@ -11,12 +11,12 @@ use std::{env, fs, path::PathBuf};
 /// `config` (wit-bindgen refuses a `with` mapping the world does not use).
 const WORLDS: [(&str, &str, &str, &[&str]); 3] = [
     ("export_hook", "hook", "Hook", &[]),
-    ("export_gate", "gate", "Gate", &[]),
+    ("export_gate", "gate", "Gate", &["exec"]),
     (
         "export_agent",
         "agent",
         "Agent",
-        &["session", "mcp", "model"],
+        &["session", "mcp", "model", "exec"],
     ),
 ];
 

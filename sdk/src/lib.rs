@@ -33,6 +33,7 @@
 //! configuration grants them.
 
 mod event;
+pub mod exec;
 pub mod log;
 pub mod mcp;
 pub mod model;
@@ -58,6 +59,7 @@ pub mod bindings {
                 import cchost:plugin/session@0.1.0;
                 import cchost:plugin/mcp@0.1.0;
                 import cchost:plugin/model@0.1.0;
+                import cchost:plugin/exec@0.1.0;
             }
         ",
         world: "cchost:sdk/imports",

@@ -6,3 +6,4 @@ mod config_cli;
 mod gate_cli;
 mod hook_cli;
 mod hostile;
+mod tests_gate;

@@ -87,8 +87,9 @@ fn judge(args: GateArgs, config_args: &ConfigArgs) -> Result<GateStatus> {
         gates::gate_specs(&loaded.config, all_gates, &root)?,
         PathContext::from_env(Some(root.clone())),
     )?);
+    // IO drives the pipes of the commands gates run through `exec`.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .context("start the async runtime")?;
     let runs: Vec<_> = runtime.block_on(async {

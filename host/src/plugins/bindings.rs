@@ -1,6 +1,6 @@
 //! Host bindings generated from `wit/` (the one source of truth), one module per world; the
 //! shared interfaces are generated once, in `hook`, and reused by the other worlds (`session`,
-//! which only agents import, is generated in `agent`).
+//! which only agents import, is generated in `agent`; `exec`, for gates and agents, in `gate`).
 
 pub mod hook {
     wasmtime::component::bindgen!({
@@ -16,6 +16,8 @@ pub mod gate {
         world: "gate",
         path: "../wit",
         exports: { default: async },
+        // A command runs for seconds or minutes; it must not block the executor.
+        imports: { "cchost:plugin/exec.run": async },
         with: {
             "cchost:plugin/types": super::hook::cchost::plugin::types,
             "cchost:plugin/log": super::hook::cchost::plugin::log,
@@ -38,6 +40,7 @@ pub mod agent {
             "cchost:plugin/model.complete": async,
         },
         with: {
+            "cchost:plugin/exec": super::gate::cchost::plugin::exec,
             "cchost:plugin/types": super::hook::cchost::plugin::types,
             "cchost:plugin/log": super::hook::cchost::plugin::log,
             "cchost:plugin/config": super::hook::cchost::plugin::config,

@@ -34,6 +34,10 @@ pub struct Capabilities {
     /// The configured language model (agents only).
     #[serde(default)]
     pub model: bool,
+    /// Programs (gates and agents only), as argv prefixes: `["cargo", "test"]` allows
+    /// `cargo test` with any further arguments, and nothing else.
+    #[serde(default)]
+    pub exec: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -193,6 +197,8 @@ pub struct EffectiveRights {
     pub network_patterns: Vec<String>,
     pub mcp: McpRights,
     pub model: bool,
+    /// Argv prefixes the plugin may run, each allowed by both manifest and grant.
+    pub exec: Vec<Vec<String>>,
 }
 
 /// The MCP servers and tools a plugin may use: a tool must pass both the declared and the
@@ -410,6 +416,36 @@ pub fn effective_rights(
             .or_insert_with(|| (declared_patterns.clone(), Some(Vec::new())));
         add_pattern(granted_patterns, pattern);
     }
+    for prefix in &declared.exec {
+        if prefix != &[ANY_PROGRAM] {
+            check_exec_prefix(prefix)
+                .with_context(|| format!("plugin `{plugin}`: manifest capability `exec`"))?;
+        }
+    }
+    for prefix in &granted.exec {
+        check_exec_prefix(prefix).with_context(|| format!("plugin `{plugin}`: grant `exec`"))?;
+    }
+    for granted_prefix in &granted.exec {
+        // The intersection of "starts with d" and "starts with g" is "starts with the longer",
+        // when one extends the other, and empty otherwise.
+        let narrowest = declared.exec.iter().find_map(|declared_prefix| {
+            if granted_prefix.starts_with(declared_prefix) || declared_prefix == &[ANY_PROGRAM] {
+                Some(granted_prefix)
+            } else if declared_prefix.starts_with(granted_prefix) {
+                Some(declared_prefix)
+            } else {
+                None
+            }
+        });
+        match narrowest {
+            Some(prefix) if !rights.exec.contains(prefix) => rights.exec.push(prefix.clone()),
+            Some(_) => {}
+            None => undeclared.push(Undeclared {
+                capability: "exec",
+                target: format!("{granted_prefix:?}"),
+            }),
+        }
+    }
     if granted.model {
         if declared.model {
             rights.model = true;
@@ -423,11 +459,33 @@ pub fn effective_rights(
     Ok((rights, undeclared))
 }
 
+/// A manifest's `exec = [["*"]]`: whatever the user grants (a test runner cannot know which
+/// command a project uses). Grants always name the program.
+const ANY_PROGRAM: &str = "*";
+
+/// An argv prefix names its program first: a bare name looked up on PATH, or an absolute path.
+fn check_exec_prefix(prefix: &[String]) -> Result<()> {
+    let Some(program) = prefix.first() else {
+        bail!("an empty argv prefix would allow every program; name the program first");
+    };
+    anyhow::ensure!(
+        program != ANY_PROGRAM,
+        "{prefix:?}: name the program to grant; `*` is only for manifests"
+    );
+    anyhow::ensure!(
+        !program.is_empty() && (!program.contains('/') || Path::new(program).is_absolute()),
+        "`{program}` in {prefix:?} must be a program name (looked up on PATH) or an absolute path"
+    );
+    Ok(())
+}
+
 /// The capability an imported interface needs, or why it can never be linked.
 enum ImportRule {
     Always,
     /// Host interfaces that belong to the agent world only.
     AgentOnly,
+    /// Host interfaces for gates and agents, never hooks (which answer in milliseconds).
+    GateOrAgent,
     Network,
     Unsupported(&'static str),
 }
@@ -451,6 +509,8 @@ fn import_rule(interface: &str) -> ImportRule {
                 // Calls are checked against the `mcp` grant one by one: an agent without it
                 // gets a permission error, never a connection.
                 "session" | "mcp" | "model" => ImportRule::AgentOnly,
+                // Checked per command against the `exec` grant; without it every run is denied.
+                "exec" => ImportRule::GateOrAgent,
                 _ => ImportRule::Unsupported("this cchost version does not provide it yet"),
             }
         }
@@ -474,6 +534,11 @@ pub fn check_imports<'a>(
             ImportRule::AgentOnly => bail!(
                 "plugin `{plugin}` imports `{interface}`, which only agents may use, but it is a {}",
                 kind.as_str()
+            ),
+            ImportRule::GateOrAgent if kind != PluginKind::Hook => {}
+            ImportRule::GateOrAgent => bail!(
+                "plugin `{plugin}` imports `{interface}`, which only gates and agents may use, \
+                 but it is a hook"
             ),
             ImportRule::Network if !rights.network.is_empty() => {}
             ImportRule::Network => bail!(
@@ -506,6 +571,7 @@ mod tests {
             network: network.iter().map(|s| s.to_string()).collect(),
             mcp: Vec::new(),
             model: false,
+            exec: Vec::new(),
         }
     }
 
@@ -571,6 +637,56 @@ mod tests {
             format!("{error:#}").contains("`a b` is not `server`"),
             "{error:#}"
         );
+    }
+
+    fn exec_caps(prefixes: &[&[&str]]) -> Capabilities {
+        Capabilities {
+            exec: prefixes
+                .iter()
+                .map(|p| p.iter().map(|s| s.to_string()).collect())
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn exec_rights_are_the_narrower_of_declared_and_granted_prefixes() {
+        let (_dir, ctx) = project();
+        let declared = exec_caps(&[&["cargo"], &["pytest", "-q"]]);
+        let granted = exec_caps(&[&["cargo", "test"], &["pytest"], &["sh", "-c"]]);
+        let (rights, undeclared) = effective_rights("p", &declared, &granted, &ctx).unwrap();
+        assert_eq!(rights.exec, [vec!["cargo", "test"], vec!["pytest", "-q"]]);
+        assert_eq!(undeclared[0].capability, "exec");
+        assert!(undeclared[0].target.contains("sh"), "{:?}", undeclared[0]);
+        let (rights, _) = effective_rights("p", &declared, &Capabilities::default(), &ctx).unwrap();
+        assert!(rights.exec.is_empty(), "declared alone grants nothing");
+        for bad in [&[][..], &[""][..], &["./run.sh"][..], &["bin/x"][..]] {
+            let error = effective_rights("p", &exec_caps(&[bad]), &Capabilities::default(), &ctx)
+                .unwrap_err();
+            assert!(format!("{error:#}").contains("`exec`"), "{error:#}");
+        }
+        effective_rights(
+            "p",
+            &exec_caps(&[&["/usr/bin/make"]]),
+            &exec_caps(&[&["/usr/bin/make"]]),
+            &ctx,
+        )
+        .unwrap();
+        let (rights, _) = effective_rights(
+            "p",
+            &exec_caps(&[&["*"]]),
+            &exec_caps(&[&["just", "test"]]),
+            &ctx,
+        )
+        .unwrap();
+        assert_eq!(
+            rights.exec,
+            [vec!["just", "test"]],
+            "a declared `*` takes the grant"
+        );
+        let error =
+            effective_rights("p", &exec_caps(&[&["*"]]), &exec_caps(&[&["*"]]), &ctx).unwrap_err();
+        assert!(format!("{error:#}").contains("grant `exec`"), "{error:#}");
     }
 
     #[test]
@@ -705,6 +821,11 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("only agents"), "{err}");
+        check_imports("p", PluginKind::Gate, ["cchost:plugin/exec@0.1.0"], &none).unwrap();
+        let err = check_imports("p", PluginKind::Hook, ["cchost:plugin/exec@0.1.0"], &none)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("only gates and agents"), "{err}");
         let err = check_imports("p", PluginKind::Hook, ["wasi:sockets/tcp@0.2.6"], &none)
             .unwrap_err()
             .to_string();

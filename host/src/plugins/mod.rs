@@ -3,6 +3,7 @@
 
 pub mod bindings;
 pub mod builtin;
+pub mod exec;
 pub mod grants;
 pub mod manifest;
 mod registry;

@@ -14,8 +14,12 @@ use sha2::{Digest, Sha256};
 use wasmtime::{Store, Trap, component::HasSelf};
 
 use super::{
-    bindings::{self, AgentOutput, GateInput, GateReport, HookEvent, HookResponse, Task},
+    bindings::{
+        self, AgentOutput, Finding, GateInput, GateReport, GateStatus, HookEvent, HookResponse,
+        Severity, Task,
+    },
     builtin,
+    exec::ExecAttempt,
     grants::{self, Capabilities, PathContext},
     manifest::{LimitSettings, Manifest, PluginKind},
     state::{PluginIdentity, PluginState},
@@ -78,6 +82,7 @@ impl PluginRegistry {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
             use bindings::{
                 agent::cchost::plugin::{mcp, model, session},
+                gate::cchost::plugin::exec,
                 hook::cchost::plugin::{config, log, types},
             };
             log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
@@ -86,6 +91,8 @@ impl PluginRegistry {
             session::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             mcp::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             model::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+            // Hooks may not import it (`grants::check_imports`).
+            exec::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             config::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
             Ok(())
@@ -284,7 +291,9 @@ impl PluginRegistry {
         let report = self
             .call(&plugin, limits, async |store| {
                 let gate = pre.instantiate_async(&mut *store).await?;
-                gate.call_check(&mut *store, input).await
+                let report = gate.call_check(&mut *store, input).await?;
+                let attempts = std::mem::take(&mut store.data_mut().exec_log);
+                Ok(report.map(|report| with_exec_findings(report, name, &attempts)))
             })
             .await?;
         let size = report
@@ -389,6 +398,34 @@ impl PluginRegistry {
         };
         Err(PluginError::new(name, failure))
     }
+}
+
+/// A gate's report with the host's account of the commands it ran: a note for each run and an
+/// error for each refused one, so an attempt outside the grant fails the gate whatever the gate
+/// itself says about it.
+fn with_exec_findings(mut report: GateReport, gate: &str, attempts: &[ExecAttempt]) -> GateReport {
+    for attempt in attempts {
+        let (rule, severity) = if attempt.is_denied() {
+            ("exec/denied", Severity::Error)
+        } else {
+            ("exec/run", Severity::Info)
+        };
+        report.findings.push(Finding {
+            rule: rule.into(),
+            severity,
+            message: attempt.describe(),
+            file: None,
+            line: None,
+            column: None,
+            fix_hint: attempt.is_denied().then(|| {
+                format!("if `{gate}` should run it, grant it: [plugins.{gate}.grant] exec = [[…]]")
+            }),
+        });
+        if attempt.is_denied() {
+            report.status = GateStatus::Fail;
+        }
+    }
+    report
 }
 
 /// What an agent call may reach beyond its own instance.

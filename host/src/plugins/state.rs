@@ -1,5 +1,5 @@
-//! The per-call store state of a plugin and the host side of the `log`, `config` and `session`
-//! interfaces.
+//! The per-call store state of a plugin and the host side of the `log`, `config`, `session`,
+//! `mcp`, `model` and `exec` interfaces.
 //!
 //! A fresh `PluginState` is built for every call from the plugin's resolved rights, so nothing
 //! survives from one event to the next.
@@ -14,8 +14,10 @@ use wasmtime_wasi::{
 
 use super::bindings::{
     agent::cchost::plugin::{mcp, model, session},
+    gate::cchost::plugin::exec,
     hook::cchost::plugin::{config, log},
 };
+use super::exec::{ExecAttempt, ExecRefusal, ExecRequest};
 use super::grants::{Access, EffectiveRights};
 use super::tools::{ToolBroker, ToolCaller};
 use crate::{
@@ -51,6 +53,8 @@ pub struct PluginState {
     pub tools: Option<Arc<dyn ToolBroker>>,
     /// The configured language model; `None` when there is none.
     pub model: Option<Arc<ModelClient>>,
+    /// Every command the plugin tried to run in this call, in order.
+    pub exec_log: Vec<ExecAttempt>,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -66,6 +70,7 @@ impl PluginState {
             session: None,
             tools: None,
             model: None,
+            exec_log: Vec::new(),
             wasi,
             table: ResourceTable::new(),
         })
@@ -411,5 +416,37 @@ impl model::Host for PluginState {
                 output_tokens: response.output_tokens,
             },
         })
+    }
+}
+
+impl exec::Host for PluginState {
+    async fn run(&mut self, command: exec::Command) -> Result<exec::Output, exec::ExecError> {
+        let request = ExecRequest {
+            argv: command.argv,
+            cwd: command.cwd,
+            timeout: command
+                .timeout_ms
+                .map(|ms| std::time::Duration::from_millis(ms.into())),
+        };
+        let plugin = self.identity.name.as_str();
+        let (attempt, result) = super::exec::run(plugin, &self.identity.rights, &request).await;
+        if let Some(session) = &self.session {
+            let _ = session
+                .writer()
+                .append_nowait("exec", Some(plugin), &attempt);
+        }
+        self.exec_log.push(attempt);
+        match result {
+            Ok(output) => Ok(exec::Output {
+                exit_code: output.exit_code,
+                stdout: output.stdout,
+                stderr: output.stderr,
+                truncated: output.truncated,
+                timed_out: output.timed_out,
+                duration_ms: output.duration.as_millis() as u64,
+            }),
+            Err(ExecRefusal::Denied(reason)) => Err(exec::ExecError::Denied(reason)),
+            Err(ExecRefusal::Failed(reason)) => Err(exec::ExecError::Failed(reason)),
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! A gate for the tests. Mode `fixme` (default) is a real check: every line containing `FIXME`
 //! in a file in scope is an error finding at that line. The other modes attack the sandbox —
-//! writing into the project, reading outside it, looping, panicking — and report what happened
-//! as a finding (`OK …` or `ERR …`) so tests can assert that each attack failed.
+//! writing into the project, reading outside it, running a command (`argv`), looping,
+//! panicking — and report what happened as a finding (`OK …` or `ERR …`) so tests can assert
+//! that each attack failed.
 
 use std::hint::black_box;
 
@@ -52,6 +53,10 @@ impl Gate for HostileGate {
             }
             "write" => outcome("write", std::fs::write(root.join("pwned.txt"), "pwned")),
             "read-outside" => outcome("read-outside", std::fs::read_to_string(setting("path"))),
+            "exec" => {
+                let argv: Vec<String> = settings::get("argv")?.unwrap_or_default();
+                outcome("exec", cchost_sdk::exec::run(&argv, &input.root))
+            }
             "loop" => loop {
                 black_box(0u64);
             },

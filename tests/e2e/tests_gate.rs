@@ -1,0 +1,219 @@
+//! The `exec` interface end to end: the first-party `tests` gate running a real `cargo test` on a
+//! temporary crate through `cchost gate`, and the hostile gate trying commands it was not
+//! granted — refused by the host, reported as error findings, never run.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{cchost_with_env, plugin_file, project, stdout_json};
+
+/// The environment a `cargo test` needs to find its toolchain, for the tests' private HOME.
+fn toolchain_env() -> Vec<(&'static str, String)> {
+    let home = PathBuf::from(std::env::var("HOME").expect("HOME"));
+    let var_or = |name: &str, default: PathBuf| {
+        std::env::var(name).unwrap_or_else(|_| default.display().to_string())
+    };
+    let mut env = vec![
+        ("PATH", std::env::var("PATH").expect("PATH")),
+        ("CARGO_HOME", var_or("CARGO_HOME", home.join(".cargo"))),
+        ("RUSTUP_HOME", var_or("RUSTUP_HOME", home.join(".rustup"))),
+    ];
+    if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
+        env.push(("RUSTUP_TOOLCHAIN", toolchain));
+    }
+    env
+}
+
+/// A crate with one passing and one failing test at `src/lib.rs:7`, judged by the `tests` gate.
+fn failing_crate() -> tempfile::TempDir {
+    let dir = project(
+        r#"
+[checkpoints.ci]
+gates = ["tests"]
+
+[plugins.tests.settings]
+command = ["cargo", "test", "--quiet"]
+
+[plugins.tests.grant]
+exec = [["cargo", "test"]]
+env = ["PATH", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"]
+"#,
+    );
+    let root = dir.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("src/lib.rs"),
+        "pub fn add(a: i32, b: i32) -> i32 { a + b }\n\n#[cfg(test)]\nmod tests {\n    \
+         #[test]\n    fn adds() { assert_eq!(super::add(1, 2), 3); }\n    \
+         #[test] fn wrong() { assert_eq!(super::add(1, 1), 3, \"one and one\"); }\n}\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn gate_json(root: &Path, home: &Path) -> (Option<i32>, Value) {
+    let env = toolchain_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let output = cchost_with_env(
+        root,
+        &["gate", "ci", "--all", "--format", "json", "--trust-project"],
+        home,
+        &env,
+    );
+    (output.status.code(), stdout_json(&output))
+}
+
+fn findings_of(report: &Value) -> Vec<Value> {
+    report["checkpoints"][0]["gates"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_failing_cargo_test_is_a_finding_at_the_assertion() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = failing_crate();
+    let (code, report) = gate_json(dir.path(), home.path());
+    assert_eq!(code, Some(1), "{report:#}");
+    let findings = findings_of(&report);
+    let failed: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "tests/failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{findings:#?}");
+    assert_eq!(failed[0]["file"], "src/lib.rs");
+    assert_eq!(failed[0]["line"], 7);
+    let message = failed[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("tests::wrong") && message.contains("one and one"),
+        "{message}"
+    );
+    // The host's own account of the command the gate ran.
+    let ran = findings.iter().find(|f| f["rule"] == "exec/run").unwrap();
+    assert!(
+        ran["message"]
+            .as_str()
+            .unwrap()
+            .contains("ran `cargo test --quiet`: exit code 101"),
+        "{ran}"
+    );
+
+    let lib = dir.path().join("src/lib.rs");
+    let fixed = std::fs::read_to_string(&lib)
+        .unwrap()
+        .replace("1, 1), 3", "1, 2), 3");
+    std::fs::write(&lib, fixed).unwrap();
+    let (code, report) = gate_json(dir.path(), home.path());
+    assert_eq!(code, Some(0), "{report:#}");
+
+    std::fs::write(&lib, "pub fn broken() -> i32 { \"no\" }\n").unwrap();
+    let (code, report) = gate_json(dir.path(), home.path());
+    assert_eq!(code, Some(1), "{report:#}");
+    let compile = findings_of(&report)
+        .into_iter()
+        .find(|f| f["rule"] == "tests/compile-error")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(
+        (compile["file"].as_str(), compile["line"].as_u64()),
+        (Some("src/lib.rs"), Some(1))
+    );
+}
+
+#[test]
+fn an_ungranted_test_command_is_refused_and_fails_the_gate() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = failing_crate();
+    // The project asks for `cargo build` but grants only `cargo test`.
+    let config = dir.path().join(".cchost/config.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(r#"["cargo", "test", "--quiet"]"#, r#"["cargo", "build"]"#);
+    std::fs::write(&config, text).unwrap();
+    let (code, report) = gate_json(dir.path(), home.path());
+    assert_eq!(code, Some(1), "{report:#}");
+    let rules: Vec<String> = findings_of(&report)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        rules.iter().any(|r| r == "tests/not-run") && rules.iter().any(|r| r == "exec/denied"),
+        "{report:#}"
+    );
+    assert!(
+        !dir.path().join("target").exists(),
+        "cargo build must not have run"
+    );
+}
+
+/// The hostile gate trying `argv` in a project that grants `grant`.
+fn hostile_exec(argv: &str, grant: &str) -> (tempfile::TempDir, Option<i32>, Vec<Value>) {
+    let home = tempfile::tempdir().unwrap();
+    let dir = project(&format!(
+        r#"
+[checkpoints.ci]
+gates = ["hostile"]
+
+[plugins.hostile]
+path = "{wasm}"
+settings = {{ mode = "exec", argv = {argv} }}
+grant = {{ exec = {grant}, env = ["PATH"] }}
+"#,
+        wasm = plugin_file("hostile-gate").display()
+    ));
+    let (code, report) = gate_json(dir.path(), home.path());
+    let found = findings_of(&report);
+    (dir, code, found)
+}
+
+#[test]
+fn a_gate_runs_nothing_outside_its_grant_and_every_attempt_is_reported() {
+    let cases = [
+        // No grant at all.
+        (r#"["touch", "pwned"]"#, "[]", "no `exec` grant"),
+        // Granted `true`; tries another program, and `true` smuggling a shell.
+        (
+            r#"["touch", "pwned"]"#,
+            r#"[["true"]]"#,
+            "may run only commands starting with `true`",
+        ),
+        (
+            r#"["sh", "-c", "touch pwned"]"#,
+            r#"[["true"]]"#,
+            "may run only",
+        ),
+        // Granted `touch`, which the gate's manifest never declared: not given.
+        (r#"["touch", "pwned"]"#, r#"[["touch"]]"#, "no `exec` grant"),
+    ];
+    for (argv, grant, why) in cases {
+        let (dir, code, found) = hostile_exec(argv, grant);
+        assert_eq!(code, Some(1), "{argv} with {grant}: {found:#?}");
+        let denied = found
+            .iter()
+            .find(|f| f["rule"] == "exec/denied")
+            .unwrap_or_else(|| panic!("{argv} with {grant}: {found:#?}"));
+        assert_eq!(denied["severity"], "error");
+        assert!(
+            denied["message"].as_str().unwrap().contains(why),
+            "{denied}"
+        );
+        // The gate itself saw a refusal, not a crash.
+        let own = found.iter().find(|f| f["rule"] == "exec").unwrap();
+        assert!(own["message"].as_str().unwrap().starts_with("ERR"), "{own}");
+        assert!(!dir.path().join("pwned").exists(), "{argv} ran");
+    }
+
+    let (_dir, code, found) = hostile_exec(r#"["true"]"#, r#"[["true"]]"#);
+    assert_eq!(code, Some(0), "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f["rule"] == "exec/run" && f["severity"] == "info")
+    );
+}
