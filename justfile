@@ -11,7 +11,7 @@ lint:
 
 # Build only the wasm plugins (the host's build script also does this).
 build-plugins:
-    cargo build --target wasm32-wasip2 --profile plugin --target-dir target/plugins -p guard-commands -p protect-paths -p secret-scan -p syntax -p diff-policy -p json-schema -p hostile -p hostile-gate -p hostile-net -p session-agent -p mcp-agent -p tool-policy-hook -p llm-agent -p repo-survey -p knowledge-graph
+    cargo build --target wasm32-wasip2 --profile plugin --target-dir target/plugins -p guard-commands -p protect-paths -p secret-scan -p syntax -p diff-policy -p json-schema -p tests -p hostile -p hostile-gate -p hostile-net -p session-agent -p mcp-agent -p tool-policy-hook -p llm-agent -p repo-survey -p knowledge-graph
 
 # Benchmarks: in-process hook dispatch and `cchost hook` end to end vs. process hooks.
 bench:

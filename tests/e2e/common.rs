@@ -129,3 +129,20 @@ pub fn cchost_with_env(cwd: &Path, args: &[&str], home: &Path, envs: &[(&str, &s
         .output()
         .expect("run cchost")
 }
+
+/// The environment a `cargo test` needs to find its toolchain, for the tests' private HOME.
+pub fn toolchain_env() -> Vec<(&'static str, String)> {
+    let home = std::path::PathBuf::from(std::env::var("HOME").expect("HOME"));
+    let var_or = |name: &str, default: PathBuf| {
+        std::env::var(name).unwrap_or_else(|_| default.display().to_string())
+    };
+    let mut env = vec![
+        ("PATH", std::env::var("PATH").expect("PATH")),
+        ("CARGO_HOME", var_or("CARGO_HOME", home.join(".cargo"))),
+        ("RUSTUP_HOME", var_or("RUSTUP_HOME", home.join(".rustup"))),
+    ];
+    if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
+        env.push(("RUSTUP_TOOLCHAIN", toolchain));
+    }
+    env
+}

@@ -3,7 +3,7 @@
 
 use std::{path::Path, process::Command};
 
-use crate::common::{cchost_in, cchost_with_env, plugin_file, stdout_json};
+use crate::common::{cchost_in, cchost_with_env, plugin_file, stdout_json, toolchain_env};
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
@@ -265,8 +265,8 @@ fn the_built_in_syntax_gate_finds_a_broken_file_at_its_line() {
     );
 }
 
-/// `examples/ci` as shipped passes every gate; copying its broken Rust file into `src/` makes
-/// `cchost gate --all` fail with a finding at that file and line.
+/// `examples/ci` as shipped passes every gate, its `cargo test` included; copying its broken Rust
+/// file into `src/` makes `cchost gate --all` fail with a finding at that file and line.
 #[test]
 fn the_ci_example_passes_until_a_broken_file_is_copied_in() {
     let home = tempfile::tempdir().unwrap();
@@ -274,24 +274,37 @@ fn the_ci_example_passes_until_a_broken_file_is_copied_in() {
     let root = dir.path();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ci");
     copy_tree(&example, root);
+    let env = toolchain_env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let gate = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.push("--trust-project");
+        cchost_with_env(root, &args, home.path(), &env)
+    };
 
-    let clean = cchost_in(root, &["gate", "--all", "--format", "json"], home.path());
+    let clean = gate(&["gate", "--all", "--format", "json"]);
     assert_eq!(clean.status.code(), Some(0), "{clean:?}");
     let report = stdout_json(&clean);
-    let gates: Vec<&str> = report["checkpoints"][0]["gates"]
+    let gates: Vec<&str> = report["checkpoints"]
         .as_array()
         .unwrap()
         .iter()
+        .flat_map(|checkpoint| checkpoint["gates"].as_array().unwrap())
         .map(|g| g["gate"].as_str().unwrap())
         .collect();
-    assert_eq!(gates, ["syntax", "json-schema", "diff-policy"], "{report}");
+    assert_eq!(
+        gates,
+        // Checkpoints in name order: post-implementation, pre-merge.
+        ["tests", "syntax", "json-schema", "diff-policy"],
+        "{report}"
+    );
 
     std::fs::copy(
         root.join("broken/syntax-error.rs.txt"),
         root.join("src/syntax-error.rs"),
     )
     .unwrap();
-    let broken = cchost_in(root, &["gate", "--all"], home.path());
+    let broken = gate(&["gate", "--all"]);
     assert_eq!(broken.status.code(), Some(1), "{broken:?}");
     let table = String::from_utf8_lossy(&broken.stdout);
     assert!(table.contains("src/syntax-error.rs:4"), "{table}");

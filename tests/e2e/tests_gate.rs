@@ -2,28 +2,11 @@
 //! temporary crate through `cchost gate`, and the hostile gate trying commands it was not
 //! granted — refused by the host, reported as error findings, never run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{cchost_with_env, plugin_file, project, stdout_json};
-
-/// The environment a `cargo test` needs to find its toolchain, for the tests' private HOME.
-fn toolchain_env() -> Vec<(&'static str, String)> {
-    let home = PathBuf::from(std::env::var("HOME").expect("HOME"));
-    let var_or = |name: &str, default: PathBuf| {
-        std::env::var(name).unwrap_or_else(|_| default.display().to_string())
-    };
-    let mut env = vec![
-        ("PATH", std::env::var("PATH").expect("PATH")),
-        ("CARGO_HOME", var_or("CARGO_HOME", home.join(".cargo"))),
-        ("RUSTUP_HOME", var_or("RUSTUP_HOME", home.join(".rustup"))),
-    ];
-    if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
-        env.push(("RUSTUP_TOOLCHAIN", toolchain));
-    }
-    env
-}
+use crate::common::{cchost_with_env, plugin_file, project, stdout_json, toolchain_env};
 
 /// A crate with one passing and one failing test at `src/lib.rs:7`, judged by the `tests` gate.
 fn failing_crate() -> tempfile::TempDir {
