@@ -1,22 +1,9 @@
 //! `cchost gate` as a process on temporary git repositories, with a real gate component
 //! (`tests/plugins/hostile-gate`) judging real files, and the same gate attacking its sandbox.
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
-use crate::common::{cchost_in, cchost_with_env, plugin_file, stdout_json, toolchain_env};
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
+use crate::common::{cchost_in, cchost_with_env, git, plugin_file, stdout_json, toolchain_env};
 
 /// A committed project whose `post-implementation` checkpoint runs the test gate in `mode`.
 fn repo(mode: &str, extra_settings: &str) -> tempfile::TempDir {

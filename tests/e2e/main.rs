@@ -6,4 +6,11 @@ mod config_cli;
 mod gate_cli;
 mod hook_cli;
 mod hostile;
+mod plugin_cli;
+mod reports;
 mod tests_gate;
+
+// The npm packages and Python venv of the MCP tests, for the report schemas and validators.
+#[allow(dead_code)]
+#[path = "../mcp/servers.rs"]
+mod servers;

@@ -200,3 +200,94 @@ fn a_gate_runs_nothing_outside_its_grant_and_every_attempt_is_reported() {
             .any(|f| f["rule"] == "exec/run" && f["severity"] == "info")
     );
 }
+
+/// A Python project with a failing test at `tests/test_calc.py:8`, judged by the `tests` gate
+/// running the test venv's real pytest; `junit` also has it write and read a JUnit report.
+fn pytest_project(junit: bool) -> tempfile::TempDir {
+    let python = crate::servers::python();
+    let python = python.display();
+    let (args, junit_setting) = if junit {
+        (
+            r#", "--junitxml=build/report.xml""#,
+            r#"junit = "build/report.xml""#,
+        )
+    } else {
+        ("", "")
+    };
+    let dir = project(&format!(
+        r#"
+[checkpoints.ci]
+gates = ["tests"]
+
+[plugins.tests.settings]
+command = ["{python}", "-m", "pytest", "-p", "no:cacheprovider"{args}]
+{junit_setting}
+
+[plugins.tests.grant]
+exec = [["{python}", "-m", "pytest"]]
+env = ["PATH"]
+"#
+    ));
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::write(
+        dir.path().join("tests/test_calc.py"),
+        "def add(a, b):\n    return a + b\n\ndef test_adds():\n    assert add(1, 2) == 3\n\n\
+         def test_fails():\n    assert add(1, 1) == 3\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_failing_pytest_is_a_finding_at_its_line_from_text_or_junit() {
+    let home = tempfile::tempdir().unwrap();
+    for junit in [false, true] {
+        let dir = pytest_project(junit);
+        let (code, report) = gate_json(dir.path(), home.path());
+        assert_eq!(code, Some(1), "junit {junit}: {report:#}");
+        let failed: Vec<Value> = findings_of(&report)
+            .into_iter()
+            .filter(|f| f["rule"] == "tests/failed")
+            .collect();
+        assert_eq!(failed.len(), 1, "junit {junit}: {report:#}");
+        assert_eq!(failed[0]["file"], "tests/test_calc.py");
+        assert_eq!(failed[0]["line"], 8);
+        assert!(
+            failed[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("assert 2 == 3"),
+            "{}",
+            failed[0]
+        );
+        if junit {
+            // A report left from this run is read; one from an earlier run is refused.
+            let stale = dir.path().join("build/report.xml");
+            assert!(stale.exists());
+            let config = dir.path().join(".cchost/config.toml");
+            let text = std::fs::read_to_string(&config)
+                .unwrap()
+                .replace(r#", "--junitxml=build/report.xml""#, "");
+            std::fs::write(&config, text).unwrap();
+            let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+            std::fs::File::options()
+                .write(true)
+                .open(&stale)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+            let output = cchost_with_env(
+                dir.path(),
+                &["gate", "ci", "--all", "--format", "json", "--trust-project"],
+                home.path(),
+                &[("PATH", &std::env::var("PATH").unwrap())],
+            );
+            assert_eq!(output.status.code(), Some(1), "{output:?}");
+            let error = stdout_json(&output)["checkpoints"][0]["gates"][0]["error"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            assert!(error.contains("older than this run"), "{error}");
+        }
+    }
+}

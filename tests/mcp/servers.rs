@@ -1,7 +1,8 @@
 //! The real MCP servers the tests talk to: the npm reference servers (and a Node 22 for the
 //! conformance suite) plus a server on the official Python SDK, installed on first use from the
 //! pinned `tests/mcp/servers/package-lock.json` and `requirements.txt`, and started on free
-//! ports when a test needs an HTTP one.
+//! ports when a test needs an HTTP one. The same installation brings the published report
+//! schemas and their Python validators that `tests/e2e/reports.rs` uses (it includes this file).
 
 use std::{
     fs::File,
@@ -75,7 +76,7 @@ pub fn npm_bin(name: &str) -> PathBuf {
     dir().join("node_modules/.bin").join(name)
 }
 
-/// The Python interpreter of the venv that has the `mcp` SDK.
+/// The Python interpreter of the venv that has the `mcp` SDK (and `jsonschema`, `xmlschema`).
 pub fn python() -> PathBuf {
     dir().join(".venv/bin/python")
 }

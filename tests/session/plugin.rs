@@ -1,5 +1,6 @@
 //! The WIT `session` interface on a real agent component (`tests/plugins/session-agent`): the
-//! host stamps sequence, time, session and agent; reads are paged; no session, clear error.
+//! host stamps sequence, time, session and agent; reads are paged; no session, clear error; every
+//! command the agent tries through `exec` is an `exec` record, run or refused.
 
 use std::path::Path;
 
@@ -7,7 +8,7 @@ use cchost::{
     plugins::{
         PluginRegistry, PluginSource, PluginSpec,
         builtin::PLUGIN_BUILD_DIR,
-        grants::{Capabilities, PathContext},
+        grants::{Access, Capabilities, FileAccess, PathContext},
         manifest::LimitSettings,
     },
     runtime::{Allocation, ComponentCache},
@@ -18,10 +19,14 @@ use serde_json::{Value, json};
 use super::common::read_all;
 
 fn registry() -> PluginRegistry {
+    registry_granting(Capabilities::default())
+}
+
+fn registry_granting(grant: Capabilities) -> PluginRegistry {
     let spec = PluginSpec {
         name: "session-agent".into(),
         source: PluginSource::File(Path::new(PLUGIN_BUILD_DIR).join("session_agent.wasm")),
-        grant: Capabilities::default(),
+        grant,
         limits: LimitSettings::default(),
         settings: Default::default(),
     };
@@ -108,4 +113,68 @@ fn outside_a_session_the_interface_says_so() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("no session"), "{error}");
+}
+
+#[test]
+fn every_command_an_agent_tries_is_recorded_run_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().canonicalize().unwrap();
+    let path = work.join("agent.jsonl");
+    let writer = SessionWriter::open(&path, &SessionOptions::default()).unwrap();
+    // `touch` is granted but the agent's manifest declares only `true`: it is not given.
+    let registry = registry_granting(Capabilities {
+        files: vec![FileAccess {
+            path: work.display().to_string(),
+            access: Access::Read,
+        }],
+        exec: vec![vec!["true".into()], vec!["touch".into()]],
+        ..Capabilities::default()
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let task = cchost::plugins::bindings::Task {
+        agent: "session-agent".into(),
+        text: "run commands".into(),
+        parameters: json!({"exec": [["true"], ["touch", "pwned"]], "cwd": work}).to_string(),
+    };
+    let output = runtime
+        .block_on(registry.call_agent_in_session(
+            "session-agent",
+            &task,
+            Some(SessionHandle::new(writer.clone())),
+        ))
+        .unwrap();
+    writer.flush().unwrap();
+    let result: Value = serde_json::from_str(&output.data).unwrap();
+    assert_eq!(result["exec"][0], "exit Some(0)", "{result}");
+    assert!(
+        result["exec"][1].as_str().unwrap().contains("Denied("),
+        "{result}"
+    );
+    assert!(!work.join("pwned").exists());
+    // The agent's log line, with its level as a plain word.
+    let log: Value = serde_json::from_str(result["seen"][0]["data"].as_str().unwrap()).unwrap();
+    assert_eq!(log, json!({"level": "info", "message": "appending"}));
+    let mut reader = cchost::session::SessionReader::open(&path).unwrap();
+    let records: Vec<Value> = reader
+        .collect_records(100)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "exec")
+        .map(|r| serde_json::from_str(r.data.get()).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[0]["argv"], json!(["true"]));
+    assert_eq!(records[0]["outcome"], "ran");
+    assert_eq!(records[0]["exit_code"], 0);
+    assert_eq!(records[1]["outcome"], "denied");
+    assert!(
+        records[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("starting with `true`"),
+        "{records:?}"
+    );
 }

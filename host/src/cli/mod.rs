@@ -4,6 +4,7 @@ mod config;
 mod gate;
 mod hook;
 mod mcp;
+mod plugin;
 mod run;
 mod session;
 mod trust;
@@ -83,6 +84,8 @@ enum Command {
     Session(session::SessionArgs),
     /// MCP servers: list them, list a server's tools, call a tool.
     Mcp(mcp::McpCommand),
+    /// Plugin components: inspect one (world, imports, grants here), check manifests.
+    Plugin(plugin::PluginCommand),
 }
 
 /// Exit codes shared by all commands.
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Trust(args) => trust::run(args, &cli.config),
         Command::Session(args) => session::run(args, &cli.config),
         Command::Mcp(command) => mcp::run(command, &cli.config),
+        Command::Plugin(command) => plugin::run(command, &cli.config),
     }
 }
 

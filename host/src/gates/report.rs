@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{CheckpointRun, worst};
 use crate::plugins::bindings::{Finding, GateStatus, Severity};
+use crate::session::Timestamp;
 
 fn status_name(status: GateStatus) -> &'static str {
     match status {
@@ -126,78 +127,123 @@ fn xml_escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even as references.
+            // XML 1.0 forbids most control characters and U+FFFE/U+FFFF, even as references.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
     out
 }
 
-/// JUnit XML: a suite per checkpoint, a test case per gate; error findings make it fail.
+/// One line per finding, with its fix hint on the next; `gate` prefixes the rule when given.
+fn finding_lines(findings: &[Finding], gate: Option<&str>) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let rule = match gate {
+            Some(gate) => format!("{gate}/{}", f.rule),
+            None => f.rule.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{}: {} [{rule}] {}",
+            location(f),
+            severity_name(f.severity),
+            f.message
+        );
+        if let Some(hint) = &f.fix_hint {
+            let _ = writeln!(out, "  fix: {hint}");
+        }
+    }
+    out
+}
+
+/// JUnit XML: a suite per checkpoint, a test case per gate; a failed gate is a failed test case
+/// whose findings are its failure's text, and the findings of the other gates (warnings, notes)
+/// are the suite's `system-out`.
+///
+/// The document is valid against both published JUnit schemas: the Jenkins one
+/// (`junit-4.xsd`) and the stricter Apache Ant one (`JUnit.xsd`), which wants a timestamp,
+/// host, package and id on every suite, `properties`, `system-out` and `system-err` in each,
+/// and nothing but a `failure` (or `error`) in a test case.
 pub fn junit(runs: &[CheckpointRun]) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cchost gate\">\n",
-    );
-    for run in runs {
+    junit_at(runs, std::time::SystemTime::now(), &hostname())
+}
+
+/// The machine's name, or `localhost` (what the Ant schema asks for when it is unknown).
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// `time` in UTC as `YYYY-MM-DDTHH:MM:SS`: no fraction and no zone, as the Ant schema wants.
+fn utc_timestamp(time: std::time::SystemTime) -> String {
+    let micros = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    let mut text = Timestamp(micros).to_string();
+    text.truncate("YYYY-MM-DDTHH:MM:SS".len());
+    text
+}
+
+fn junit_at(runs: &[CheckpointRun], now: std::time::SystemTime, hostname: &str) -> String {
+    let timestamp = utc_timestamp(now);
+    let hostname = xml_escape(hostname);
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (id, run) in runs.iter().enumerate() {
         let failures = run
             .gates
             .iter()
             .filter(|g| g.status() == GateStatus::Fail)
             .count();
         let time: f64 = run.gates.iter().map(|g| g.duration.as_secs_f64()).sum();
+        let checkpoint = xml_escape(&run.checkpoint);
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{time:.3}\">",
-            xml_escape(&run.checkpoint),
+            "  <testsuite name=\"{checkpoint}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" \
+             time=\"{time:.3}\" timestamp=\"{timestamp}\" hostname=\"{hostname}\" \
+             package=\"{checkpoint}\" id=\"{id}\">",
             run.gates.len()
         );
+        let _ = writeln!(
+            out,
+            "    <properties>\n      <property name=\"status\" value=\"{}\"/>\n    </properties>",
+            status_name(run.status())
+        );
+        let mut system_out = String::new();
         for gate in &run.gates {
             let _ = write!(
                 out,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
-                xml_escape(&run.checkpoint),
+                "    <testcase classname=\"{checkpoint}\" name=\"{}\" time=\"{:.3}\"",
                 xml_escape(&gate.gate),
                 gate.duration.as_secs_f64()
             );
             let findings = gate.findings();
-            if findings.is_empty() {
+            if gate.status() != GateStatus::Fail {
+                system_out.push_str(&finding_lines(&findings, Some(&gate.gate)));
                 out.push_str("/>\n");
                 continue;
             }
-            out.push_str(">\n");
-            let details: String = findings
+            let errors = findings
                 .iter()
-                .map(|f| {
-                    format!(
-                        "{}: {} [{}] {}\n",
-                        location(f),
-                        severity_name(f.severity),
-                        f.rule,
-                        f.message
-                    )
-                })
-                .collect();
-            if gate.status() == GateStatus::Fail {
-                let errors = findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .count();
-                let _ = writeln!(
-                    out,
-                    "      <failure message=\"{errors} error finding(s)\" type=\"gate\">{}</failure>",
-                    xml_escape(&details)
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "      <system-out>{}</system-out>",
-                    xml_escape(&details)
-                );
-            }
-            out.push_str("    </testcase>\n");
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            let _ = writeln!(
+                out,
+                ">\n      <failure message=\"{errors} error finding(s)\" type=\"gate\">{}\
+                 </failure>\n    </testcase>",
+                xml_escape(&finding_lines(&findings, None))
+            );
         }
-        out.push_str("  </testsuite>\n");
+        let _ = writeln!(
+            out,
+            "    <system-out>{}</system-out>\n    <system-err></system-err>\n  </testsuite>",
+            xml_escape(&system_out)
+        );
     }
     out.push_str("</testsuites>\n");
     out
@@ -410,6 +456,72 @@ mod tests {
         assert!(xml.contains(
             "<testcase classname=\"post-implementation\" name=\"clean\" time=\"0.001\"/>"
         ));
+    }
+
+    #[test]
+    fn junit_suites_have_what_the_ant_schema_requires_and_warnings_in_system_out() {
+        let mut runs = sample();
+        runs[0].gates.push(GateRun {
+            gate: "policy".into(),
+            duration: Duration::from_millis(2),
+            outcome: Ok(GateReport {
+                status: GateStatus::Warn,
+                findings: vec![Finding {
+                    rule: "big".into(),
+                    severity: Severity::Warning,
+                    message: "too big".into(),
+                    file: Some("a.rs".into()),
+                    line: None,
+                    column: None,
+                    fix_hint: Some("split it".into()),
+                }],
+            }),
+        });
+        // 2000-02-29T01:02:03Z: a leap day, to check the calendar arithmetic.
+        let time = std::time::UNIX_EPOCH + Duration::from_secs(951_782_400 + 3_723);
+        let xml = junit_at(&runs, time, "ci<1>");
+        assert!(xml.contains("\n<testsuites>\n"), "{xml}");
+        assert!(
+            xml.contains(
+                "time=\"0.016\" timestamp=\"2000-02-29T01:02:03\" hostname=\"ci&lt;1&gt;\" \
+                 package=\"post-implementation\" id=\"0\">\n    <properties>\n      \
+                 <property name=\"status\" value=\"fail\"/>"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "<testcase classname=\"post-implementation\" name=\"policy\" time=\"0.002\"/>"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "<system-out>a.rs: warning [policy/big] too big\n  fix: split it\n\
+                 </system-out>\n    <system-err></system-err>\n  </testsuite>"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "[syntax/rust] expected `;`, found &lt;eof&gt; &amp; more\n  \
+                 fix: add a semicolon\n</failure>"
+            ),
+            "{xml}"
+        );
+        assert_eq!(utc_timestamp(std::time::UNIX_EPOCH), "1970-01-01T00:00:00");
+        assert_eq!(
+            utc_timestamp(std::time::UNIX_EPOCH + Duration::from_secs(4_102_444_799)),
+            "2099-12-31T23:59:59"
+        );
+    }
+
+    #[test]
+    fn xml_text_has_no_character_xml_forbids() {
+        assert_eq!(
+            xml_escape("a\u{1}b\tc\u{FFFE}d\u{FFFF}e\u{FFFD}\u{10000}"),
+            "a\u{FFFD}b\tc\u{FFFD}d\u{FFFD}e\u{FFFD}\u{10000}"
+        );
     }
 
     #[test]

@@ -196,7 +196,8 @@ fn authorize(
     })
 }
 
-/// An absolute program path as is, a bare name through the host's PATH.
+/// An absolute program path as is, a bare name through the absolute directories of the host's
+/// PATH.
 fn find_program(program: &str) -> Result<PathBuf, String> {
     let is_executable = |path: &Path| {
         use std::os::unix::fs::PermissionsExt;
@@ -213,6 +214,8 @@ fn find_program(program: &str) -> Result<PathBuf, String> {
     std::env::var_os("PATH")
         .iter()
         .flat_map(std::env::split_paths)
+        // A relative entry (`.`, empty) would let the project being judged supply the program.
+        .filter(|dir| dir.is_absolute())
         .map(|dir| dir.join(program))
         .find(|candidate| is_executable(candidate))
         .ok_or_else(|| format!("program `{program}` was not found on PATH"))

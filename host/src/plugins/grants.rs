@@ -520,6 +520,83 @@ fn import_rule(interface: &str) -> ImportRule {
     }
 }
 
+/// A manifest's declarations checked against its component's imports, whatever the user
+/// grants: what would refuse it at load (`errors`), and what it declares but cannot use.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct DeclarationCheck {
+    pub errors: Vec<String>,
+    pub unused: Vec<String>,
+}
+
+/// Checks the declared capabilities of `plugin` (a `kind` importing `imports`): each parses, each
+/// import is one the declarations could make grantable, and each declaration has an import that
+/// uses it.
+pub fn check_declarations(
+    plugin: &str,
+    kind: PluginKind,
+    imports: &[String],
+    declared: &Capabilities,
+) -> DeclarationCheck {
+    let mut check = DeclarationCheck::default();
+    let mut error = |result: Result<()>| {
+        if let Err(e) = result {
+            check.errors.push(format!("{e:#}"));
+        }
+    };
+    for pattern in &declared.network {
+        error(NetPattern::parse(pattern).map(|_| ()));
+    }
+    for entry in &declared.mcp {
+        error(mcp_entry(entry).map(|_| ()));
+    }
+    for prefix in declared.exec.iter().filter(|p| *p != &[ANY_PROGRAM]) {
+        error(check_exec_prefix(prefix).with_context(|| "capability `exec`".to_string()));
+    }
+    // As if the user granted everything declared: only what no grant can fix remains.
+    let mut as_granted = EffectiveRights::default();
+    if !declared.network.is_empty() {
+        as_granted.network.push(NetRule {
+            ips: None,
+            port: None,
+        });
+    }
+    error(check_imports(
+        plugin,
+        kind,
+        imports.iter().map(String::as_str),
+        &as_granted,
+    ));
+
+    let imports_package = |package: &str| imports.iter().any(|i| i.starts_with(package));
+    let mut unused = |declared: bool, capability: &str, needs: &str| {
+        if declared {
+            check.unused.push(format!(
+                "`{capability}` is declared but the component does not import `{needs}`"
+            ));
+        }
+    };
+    unused(!declared.network.is_empty(), "network", "wasi:sockets");
+    unused(
+        !declared.mcp.is_empty() && !imports_package("cchost:plugin/mcp"),
+        "mcp",
+        "cchost:plugin/mcp",
+    );
+    unused(
+        declared.model && !imports_package("cchost:plugin/model"),
+        "model",
+        "cchost:plugin/model",
+    );
+    unused(
+        !declared.exec.is_empty() && !imports_package("cchost:plugin/exec"),
+        "exec",
+        "cchost:plugin/exec",
+    );
+    if imports_package("wasi:sockets") {
+        check.unused.retain(|u| !u.starts_with("`network`"));
+    }
+    check
+}
+
 /// Refuses a component whose imports exceed its rights, naming the interface and the grant.
 pub fn check_imports<'a>(
     plugin: &str,
@@ -687,6 +764,44 @@ mod tests {
         let error =
             effective_rights("p", &exec_caps(&[&["*"]]), &exec_caps(&[&["*"]]), &ctx).unwrap_err();
         assert!(format!("{error:#}").contains("grant `exec`"), "{error:#}");
+    }
+
+    #[test]
+    fn declarations_are_checked_against_imports_whatever_is_granted() {
+        let imports = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let sockets = imports(&["wasi:sockets/tcp@0.2.6", "cchost:plugin/log@0.1.0"]);
+        let check = check_declarations("p", PluginKind::Hook, &sockets, &Capabilities::default());
+        assert_eq!(check.errors.len(), 1, "{check:?}");
+        assert!(check.errors[0].contains("no network grant"), "{check:?}");
+        let declared = caps(&[], &[], &["127.0.0.1:*"]);
+        let check = check_declarations("p", PluginKind::Hook, &sockets, &declared);
+        assert_eq!(check, DeclarationCheck::default());
+
+        let declared = Capabilities {
+            network: vec!["nohost".into()],
+            exec: vec![vec!["./x".into()]],
+            model: true,
+            ..Capabilities::default()
+        };
+        let check = check_declarations(
+            "p",
+            PluginKind::Gate,
+            &imports(&["cchost:plugin/exec@0.1.0"]),
+            &declared,
+        );
+        assert_eq!(check.errors.len(), 2, "{check:?}");
+        assert!(
+            check.unused.iter().any(|u| u.contains("`model`")),
+            "{check:?}"
+        );
+        assert!(
+            check.unused.iter().any(|u| u.contains("`network`")),
+            "{check:?}"
+        );
+        assert!(
+            !check.unused.iter().any(|u| u.contains("`exec`")),
+            "{check:?}"
+        );
     }
 
     #[test]

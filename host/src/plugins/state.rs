@@ -142,7 +142,13 @@ impl log::Host for PluginState {
             log::Level::Error => tracing::error!(plugin, "{message}"),
         }
         if let Some(session) = &self.session {
-            let level = format!("{level:?}").to_lowercase();
+            let level = match level {
+                log::Level::Trace => "trace",
+                log::Level::Debug => "debug",
+                log::Level::Info => "info",
+                log::Level::Warn => "warn",
+                log::Level::Error => "error",
+            };
             let data = serde_json::json!({"level": level, "message": message});
             // Logging never fails the plugin; a write failure surfaces on the session's flush.
             let _ = session.writer().append_nowait("log", Some(plugin), &data);

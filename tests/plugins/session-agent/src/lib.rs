@@ -1,6 +1,7 @@
 //! An agent for the session interface tests: appends one record per entry of the task's
 //! `records` parameter (`[kind, data]` pairs), then reads the whole session back and returns
-//! it, so a test can compare what the plugin saw with the file.
+//! it, so a test can compare what the plugin saw with the file. Each argv of its `exec`
+//! parameter is run in the `cwd` parameter first, and the outcomes returned.
 
 use cchost_sdk::{
     Agent, AgentOutput, Task, export_agent, log,
@@ -24,6 +25,24 @@ impl Agent for SessionAgent {
                 Err(e) => errors.push(e),
             }
         }
+        let cwd = parameters["cwd"].as_str().unwrap_or("/");
+        let ran: Vec<String> = parameters["exec"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|argv| {
+                let argv: Vec<&str> = argv
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                match cchost_sdk::exec::run(&argv, cwd) {
+                    Ok(output) => format!("exit {:?}", output.exit_code),
+                    Err(error) => format!("{error:?}"),
+                }
+            })
+            .collect();
         let entries = session::read_all(0)?;
         let first_page = session::read(0, 2)?.len();
         let seen: Vec<Value> = entries
@@ -32,7 +51,7 @@ impl Agent for SessionAgent {
             .collect();
         Ok(AgentOutput {
             summary: format!("appended {}, read {}", appended.len(), entries.len()),
-            data: json!({"appended": appended, "errors": errors, "seen": seen, "first_page": first_page})
+            data: json!({"appended": appended, "errors": errors, "seen": seen, "first_page": first_page, "exec": ran})
                 .to_string(),
         })
     }
