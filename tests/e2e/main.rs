@@ -4,13 +4,16 @@
 mod common;
 mod config_cli;
 mod gate_cli;
+mod guest_plugins;
+mod guests;
 mod hook_cli;
 mod hostile;
 mod plugin_cli;
 mod reports;
 mod tests_gate;
 
-// The npm packages and Python venv of the MCP tests, for the report schemas and validators.
+// The npm packages and Python venv of the MCP tests, for the report schemas and validators and
+// the guest-language toolchains (`guests`).
 #[allow(dead_code)]
 #[path = "../mcp/servers.rs"]
 mod servers;
