@@ -5,7 +5,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Output,
     sync::OnceLock,
     time::Instant,
 };
@@ -17,7 +17,7 @@ use cchost::{
 use serde_json::{Value, json};
 
 use crate::{
-    common::{bash_payload, cache_dir, cchost, cchost_in, plugin_file, project, stdout_json},
+    common::{bash_payload, cache_dir, cchost, cchost_in, git, plugin_file, project, stdout_json},
     guests::{self, JS_HOOK_ON_QUICKJS, Language, PLUGINS, PYTHON_HOOK_WITH_SOCKETS},
 };
 
@@ -215,19 +215,6 @@ fn python_and_js_hooks_decide_like_guard_commands() {
         "[rm-recursive] `rm -rf /` would recursively delete `/` (the filesystem root). If this is \
          really intended, ask the user to run it themselves."
     );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
 }
 
 /// A committed project whose `post-implementation` checkpoint runs the Rust FIXME gate and its
