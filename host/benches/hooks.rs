@@ -6,16 +6,11 @@
 //!
 //! Prints p50/p90 per case and the ratios. Run with `cargo bench -p cchost --bench hooks`.
 
-use std::{
-    io::Write,
-    path::Path,
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{path::Path, process::Command};
 
 mod support;
 
-use support::{Stats, measure};
+use support::{Stats, fmt, measure, run_process};
 
 use cchost::{
     hooks::{HookInput, dispatch::wit_event},
@@ -27,24 +22,6 @@ use cchost::{
 };
 
 const PAYLOAD: &str = r#"{"session_id":"bench","transcript_path":"/tmp/t.jsonl","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf /"},"tool_use_id":"t1"}"#;
-
-fn run_process(program: &str, args: &[&str], stdin: &str, envs: &[(&str, &Path)]) -> Vec<u8> {
-    let mut child = Command::new(program)
-        .args(args)
-        .envs(envs.iter().map(|(k, v)| (*k, *v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().expect("wait").stdout
-}
 
 fn in_process(allocation: Allocation, cache: &Path, plugin: &str) -> Stats {
     let trivial = PluginSpec {
@@ -192,13 +169,4 @@ fn which_python() -> String {
         }
     }
     panic!("the benchmark needs python3 for its Python-hook baseline");
-}
-
-fn fmt(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us < 1_000.0 {
-        format!("{us:.1} µs")
-    } else {
-        format!("{:.2} ms", us / 1_000.0)
-    }
 }

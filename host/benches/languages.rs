@@ -10,9 +10,7 @@
 //! (`tests/e2e/guests.rs`). Run with `cargo bench -p cchost --bench languages`.
 
 use std::{
-    io::Write,
     path::Path,
-    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -38,7 +36,7 @@ use cchost::{
     runtime::{Allocation, ComponentCache},
 };
 use guests::Language;
-use support::{Stats, measure};
+use support::{Stats, fmt, measure, run_process};
 
 const PAYLOAD: &str = r#"{"session_id":"bench","transcript_path":"/tmp/t.jsonl","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf /"},"tool_use_id":"t1"}"#;
 
@@ -156,35 +154,6 @@ fn project(root: &Path) -> Vec<String> {
         files.push(name.to_string());
     }
     files
-}
-
-fn run_process(program: &str, args: &[&str], stdin: &str, envs: &[(&str, &Path)]) -> Vec<u8> {
-    let mut child = Command::new(program)
-        .args(args)
-        .envs(envs.iter().map(|(k, v)| (*k, *v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().expect("wait").stdout
-}
-
-fn fmt(d: Duration) -> String {
-    let us = d.as_secs_f64() * 1e6;
-    if us < 1_000.0 {
-        format!("{us:.1} µs")
-    } else if us < 1_000_000.0 {
-        format!("{:.2} ms", us / 1_000.0)
-    } else {
-        format!("{:.2} s", us / 1_000_000.0)
-    }
 }
 
 fn table(title: &str, rows: &[(String, Stats)]) {

@@ -1,6 +1,12 @@
-//! Timing helpers shared by the benchmarks: warm up, sample, report percentiles.
+//! Timing helpers shared by the benchmarks: warm up, sample, report percentiles; run a process
+//! with stdin; print a duration. Each bench includes this module and uses part of it.
 
-use std::time::{Duration, Instant};
+use std::{
+    io::Write,
+    path::Path,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
 
 pub struct Stats {
     pub p50: Duration,
@@ -24,5 +30,38 @@ pub fn measure(samples: usize, mut once: impl FnMut()) -> Stats {
         p50: times[times.len() / 2],
         p90: times[times.len() * 9 / 10],
         samples,
+    }
+}
+
+/// Runs `program` with `stdin` written to it and returns its stdout (stderr discarded).
+#[allow(dead_code)]
+pub fn run_process(program: &str, args: &[&str], stdin: &str, envs: &[(&str, &Path)]) -> Vec<u8> {
+    let mut child = Command::new(program)
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (*k, *v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("wait").stdout
+}
+
+/// A duration in µs, ms or s, whichever reads best.
+#[allow(dead_code)]
+pub fn fmt(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us < 1_000.0 {
+        format!("{us:.1} µs")
+    } else if us < 1_000_000.0 {
+        format!("{:.2} ms", us / 1_000.0)
+    } else {
+        format!("{:.2} s", us / 1_000_000.0)
     }
 }
