@@ -23,7 +23,7 @@ use crate::{
         manifest::{Manifest, PluginKind},
         resolve_limits,
     },
-    runtime::{Allocation, ComponentCache},
+    runtime::{Allocation, ComponentCache, Metering},
 };
 
 #[derive(Debug, Args)]
@@ -123,7 +123,13 @@ impl Component {
     /// Compiles it (or takes it from the precompiled cache) for its imports and exports.
     fn interface(&self, registry: &PluginRegistry) -> Result<(Vec<String>, Vec<String>)> {
         let runtime = registry.runtime();
-        let component = runtime.component(&self.manifest.plugin.name, &self.bytes, &self.sha256)?;
+        let flavor = runtime.flavor(Metering::Off)?;
+        let component = runtime.component(
+            &flavor,
+            &self.manifest.plugin.name,
+            &self.bytes,
+            &self.sha256,
+        )?;
         let kind = component.component_type();
         let imports = kind
             .imports(runtime.engine())

@@ -27,7 +27,7 @@ use super::{
 };
 use crate::{
     model::ModelClient,
-    runtime::{Allocation, ComponentCache, Failure, Limits, PluginError, Runtime},
+    runtime::{Allocation, ComponentCache, Failure, Limits, Metering, PluginError, Runtime},
     session::SessionHandle,
 };
 
@@ -55,6 +55,8 @@ pub struct LoadedPlugin {
     pub identity: Arc<PluginIdentity>,
     pub limits: Limits,
     pub imports: Vec<String>,
+    /// The engine it was compiled for: metered only when it has a fuel limit.
+    engine: wasmtime::Engine,
     world: World,
 }
 
@@ -178,11 +180,11 @@ impl PluginRegistry {
                 .or(manifest.plugin.kind.default_limits()),
         )?;
 
-        let engine = self.runtime.engine();
-        let component = self.runtime.component(name, &bytes, &sha256)?;
+        let flavor = self.runtime.flavor(Metering::for_limits(&limits))?;
+        let component = self.runtime.component(&flavor, name, &bytes, &sha256)?;
         let imports: Vec<String> = component
             .component_type()
-            .imports(engine)
+            .imports(&flavor.engine)
             .map(|(import, _)| import.to_string())
             .collect();
         grants::check_imports(
@@ -191,9 +193,8 @@ impl PluginRegistry {
             imports.iter().map(String::as_str),
             &rights,
         )?;
-        let pre = self
-            .runtime
-            .linker()
+        let pre = flavor
+            .linker
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("link plugin `{name}`"))?;
@@ -224,6 +225,7 @@ impl PluginRegistry {
             manifest,
             limits,
             imports,
+            engine: flavor.engine.clone(),
             world,
         })
     }
@@ -377,11 +379,14 @@ impl PluginRegistry {
         state.session = context.session;
         state.tools = context.tools;
         state.model = context.model;
-        let mut store = Store::new(self.runtime.engine(), state);
+        let mut store = Store::new(&plugin.engine, state);
         store.limiter(|state| &mut state.limiter);
-        store
-            .set_fuel(limits.fuel.unwrap_or(u64::MAX))
-            .map_err(|e| PluginError::new(name, Failure::Load(e.to_string())))?;
+        if let Some(fuel) = limits.fuel {
+            // Fails only if the plugin was loaded without metering, which `load` never does.
+            store
+                .set_fuel(fuel)
+                .map_err(|e| PluginError::new(name, Failure::Load(e.to_string())))?;
+        }
         // Yield to the executor at every epoch tick so the timeout below can fire even while
         // the guest spins, without a thread per call.
         store.set_epoch_deadline(1);

@@ -4,14 +4,19 @@
 //! Performance rules (see DESIGN.md): compile once and cache the result on disk, instantiate a
 //! fresh store per call from a cached `InstancePre`, use the pooling allocator only in
 //! long-lived processes (it costs milliseconds to create), and bound wall time with epoch
-//! interruption that yields to the async executor instead of pinning a thread.
+//! interruption that yields to the async executor instead of pinning a thread. Fuel metering
+//! instruments every basic block, so only plugins that set a fuel limit get a metered engine.
 
 mod cache;
 mod capture;
 mod error;
 mod limits;
 
-use std::{thread, time::Duration};
+use std::{
+    sync::{Arc, Mutex},
+    thread,
+    time::Duration,
+};
 
 use anyhow::{Context, Result};
 use wasmtime::{
@@ -39,52 +44,116 @@ pub enum Allocation {
     Pooling,
 }
 
-/// The engine, its linker and the component cache, shared by every plugin of a process.
+/// Whether an engine counts fuel. A metered engine compiles a counter into every basic block
+/// (and gets its own cache entries, since the compiled code differs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metering {
+    Off,
+    Fuel,
+}
+
+impl Metering {
+    /// What a plugin with these limits needs.
+    pub fn for_limits(limits: &Limits) -> Self {
+        if limits.fuel.is_some() {
+            Metering::Fuel
+        } else {
+            Metering::Off
+        }
+    }
+}
+
+/// An engine and the linker of the host interfaces built for it.
+pub struct Flavor<T: 'static> {
+    pub engine: Engine,
+    pub linker: Linker<T>,
+    pub metering: Metering,
+}
+
+type LinkHost<T> = dyn Fn(&mut Linker<T>) -> Result<()> + Send + Sync;
+
+/// The engines, their linkers and the component cache, shared by every plugin of a process.
 pub struct Runtime<T: 'static> {
-    engine: Engine,
-    linker: Linker<T>,
+    allocation: Allocation,
+    link: Box<LinkHost<T>>,
+    plain: Arc<Flavor<T>>,
+    /// Created on first use: most configurations set no fuel limit at all.
+    metered: Mutex<Option<Arc<Flavor<T>>>>,
     cache: ComponentCache,
 }
 
 impl<T: 'static> Runtime<T> {
-    /// Builds the engine and starts its epoch ticker; `link` adds the host interfaces.
+    /// Builds the unmetered engine and starts its epoch ticker; `link` adds the host interfaces
+    /// (and is called again if a metered engine is needed later).
     pub fn new(
         allocation: Allocation,
         cache: ComponentCache,
-        link: impl FnOnce(&mut Linker<T>) -> Result<()>,
+        link: impl Fn(&mut Linker<T>) -> Result<()> + Send + Sync + 'static,
     ) -> Result<Self> {
-        let engine = Engine::new(&engine_config(allocation))
-            .map_err(anyhow::Error::from)
-            .context("create the wasm engine")?;
-        start_epoch_ticker(&engine)?;
-        let mut linker = Linker::new(&engine);
-        link(&mut linker)?;
+        let plain = Arc::new(build_flavor(allocation, Metering::Off, &link)?);
         Ok(Runtime {
-            engine,
-            linker,
+            allocation,
+            link: Box::new(link),
+            plain,
+            metered: Mutex::new(None),
             cache,
         })
     }
 
+    /// The unmetered engine, for inspecting components.
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        &self.plain.engine
     }
 
-    pub fn linker(&self) -> &Linker<T> {
-        &self.linker
+    /// The engine and linker for plugins with this metering.
+    pub fn flavor(&self, metering: Metering) -> Result<Arc<Flavor<T>>> {
+        if metering == Metering::Off {
+            return Ok(self.plain.clone());
+        }
+        let mut metered = self.metered.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(flavor) = metered.as_ref() {
+            return Ok(flavor.clone());
+        }
+        let flavor = Arc::new(build_flavor(self.allocation, metering, &self.link)?);
+        *metered = Some(flavor.clone());
+        Ok(flavor)
     }
 
-    /// The compiled form of `bytes`, from the on-disk cache when possible.
-    pub fn component(&self, plugin: &str, bytes: &[u8], sha256: &str) -> Result<Component> {
-        self.cache.load(&self.engine, plugin, bytes, sha256)
+    /// The compiled form of `bytes` for `flavor`, from the on-disk cache when possible.
+    pub fn component(
+        &self,
+        flavor: &Flavor<T>,
+        plugin: &str,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Result<Component> {
+        self.cache.load(&flavor.engine, plugin, bytes, sha256)
     }
 }
 
-fn engine_config(allocation: Allocation) -> Config {
+fn build_flavor<T: 'static>(
+    allocation: Allocation,
+    metering: Metering,
+    link: &LinkHost<T>,
+) -> Result<Flavor<T>> {
+    let engine = Engine::new(&engine_config(allocation, metering))
+        .map_err(anyhow::Error::from)
+        .context("create the wasm engine")?;
+    start_epoch_ticker(&engine)?;
+    let mut linker = Linker::new(&engine);
+    link(&mut linker)?;
+    Ok(Flavor {
+        engine,
+        linker,
+        metering,
+    })
+}
+
+fn engine_config(allocation: Allocation, metering: Metering) -> Config {
     let mut config = Config::new();
     config
         .epoch_interruption(true)
-        .consume_fuel(true)
+        .consume_fuel(metering == Metering::Fuel)
         .cranelift_opt_level(OptLevel::Speed)
         // Only native debuggers need it (wasm backtraces do not), and registering it is a
         // large part of loading a component in a one-shot process.
