@@ -12,6 +12,8 @@ pub struct Event {
 }
 
 impl Event {
+    /// Wraps the event the host passed, parsing its tool input once (an input that is not
+    /// JSON reads as `Value::Null`). [`export_hook!`](crate::export_hook) calls it for you.
     pub fn new(inner: HookEvent) -> Self {
         let tool_input = inner
             .tool_input
@@ -58,11 +60,12 @@ impl Event {
         self.inner.prompt.as_deref()
     }
 
-    /// The session's working directory.
+    /// The session's working directory (`cwd`), a host path; often the project root.
     pub fn cwd(&self) -> Option<&str> {
         self.inner.cwd.as_deref()
     }
 
+    /// Claude Code's `session_id`, when the caller gave one.
     pub fn session_id(&self) -> Option<&str> {
         self.inner.session_id.as_deref()
     }
@@ -74,6 +77,9 @@ impl Event {
 }
 
 /// A hook's answer; build it with the constructors and `with_*` methods.
+///
+/// When several hooks answer one event the host merges them: deny > defer > ask > allow, and
+/// every reason at the winning level is kept, prefixed with the hook's name.
 #[derive(Debug, Clone)]
 pub struct Response(HookResponse);
 
@@ -87,7 +93,7 @@ impl Response {
         })
     }
 
-    /// No opinion.
+    /// No opinion: the call proceeds as the other hooks and the user decide.
     pub fn none() -> Self {
         Self::of(Decision::None)
     }

@@ -2,6 +2,25 @@
 //! only commands that start with a prefix the user granted (`exec = [["cargo", "test"]]`), with
 //! no shell, in a granted directory, with a clean environment; anything else comes back as
 //! [`ExecError::Denied`] and, for a gate, as an error finding the host adds to its report.
+//! Hooks cannot use it: a hook that imports `exec` is refused at load.
+//!
+//! ```no_run
+//! use cchost_sdk::{exec, Finding, GateInput, GateReport, Severity};
+//!
+//! fn run_tests(input: &GateInput) -> Result<GateReport, String> {
+//!     // `input.root` is a granted directory for every gate.
+//!     let output = match exec::run(&["cargo", "test", "--quiet"], &input.root) {
+//!         Ok(output) => output,
+//!         Err(exec::ExecError::Denied(why) | exec::ExecError::Failed(why)) => return Err(why),
+//!     };
+//!     let findings = if output.success() {
+//!         Vec::new()
+//!     } else {
+//!         vec![Finding::new("tests/failed", Severity::Error, output.stderr)]
+//!     };
+//!     Ok(GateReport::from_findings(findings))
+//! }
+//! ```
 
 use crate::bindings::cchost::plugin::exec as host;
 pub use crate::bindings::cchost::plugin::exec::{Command, ExecError, Output};

@@ -1,4 +1,26 @@
-//! The plugin's own settings, from the `settings` table the user gave this plugin.
+//! The plugin's own settings, from the `settings` table the user gave this plugin
+//! (`[plugins.NAME.settings]`, TOML turned into JSON). A plugin sees its own settings and no
+//! other plugin's. Settings need no grant: an untrusted project's settings apply too (except to
+//! a plugin the global configuration defines, which a project cannot redefine).
+//!
+//! ```no_run
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize, Default)]
+//! #[serde(default, deny_unknown_fields)]
+//! struct Settings {
+//!     level: Option<String>,
+//!     globs: Vec<String>,
+//! }
+//!
+//! fn settings() -> Result<Settings, String> {
+//!     cchost_sdk::settings::all()
+//! }
+//!
+//! fn level() -> Result<Option<String>, String> {
+//!     cchost_sdk::settings::get("level")
+//! }
+//! ```
 
 use serde::de::DeserializeOwned;
 
