@@ -318,3 +318,30 @@ fn install_merges_into_existing_settings_and_keeps_a_backup() {
     assert!(install().status.success());
     assert_eq!(std::fs::read_to_string(&settings_path).unwrap(), before);
 }
+
+#[test]
+fn a_hook_found_only_in_plugin_dirs_runs() {
+    let dir = project(
+        "plugin_dirs = [\"my-plugins\"]\n\n[[hooks.PreToolUse]]\nmatcher = \"Bash\"\nplugin = \"my-guard\"\n",
+    );
+    let plugins = dir.path().join("my-plugins");
+    std::fs::create_dir(&plugins).unwrap();
+    std::fs::copy(plugin_file("guard-commands"), plugins.join("my-guard.wasm")).unwrap();
+    let manifest = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../plugins/guard-commands/plugin.toml"
+    );
+    std::fs::copy(manifest, plugins.join("my-guard.toml")).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let denied = cchost(
+        &["hook"],
+        &bash_payload(dir.path(), "rm -rf /"),
+        home.path(),
+    );
+    assert_eq!(decision(&denied), "deny", "{denied:?}");
+    let reason = stdout_json(&denied)["hookSpecificOutput"]["permissionDecisionReason"].clone();
+    assert!(
+        reason.as_str().unwrap().starts_with("[my-guard]"),
+        "{reason}"
+    );
+}

@@ -115,10 +115,17 @@ fn decide(input: &HookInput, config_args: &super::ConfigArgs) -> Result<ClaudeRe
             stderr: String::new(),
         });
     }
+    let mut specs = loaded.config.plugin_specs()?;
+    // A bound plugin without a `[plugins]` table: a built-in, or a `.wasm` of `plugin_dirs`.
+    for binding in &bindings {
+        if !specs.iter().any(|spec| spec.name == binding.plugin) {
+            specs.push(loaded.config.spec_of(&binding.plugin)?);
+        }
+    }
     let registry = Arc::new(PluginRegistry::new(
         Allocation::OnDemand,
         ComponentCache::from_env(),
-        loaded.config.plugin_specs()?,
+        specs,
         PathContext::from_env(loaded.project_root.clone()),
     )?);
     // One hook runs on this thread; several get a worker each (up to the cores there are).
