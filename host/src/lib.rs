@@ -6,9 +6,11 @@
 //! [`hooks`], [`gates`] → [`plugins`] → [`runtime`]; [`session`] (the JSONL session store) and
 //! [`model`] (the language model provider) are leaves used by the layers above them. The
 //! plugins' `mcp` interface reaches the MCP layer through the `plugins::tools::ToolBroker` trait,
-//! so the plugin layer never depends on the layers above it.
+//! so the plugin layer never depends on the layers above it. [`authoring`] (scaffolding and
+//! building plugin projects) stands beside them, for `cchost plugin new | build`.
 
 pub mod agents;
+pub mod authoring;
 pub mod cli;
 pub mod config;
 pub mod gates;

@@ -9,6 +9,7 @@ mod guests;
 mod hook_cli;
 mod hostile;
 mod plugin_cli;
+mod plugin_new;
 mod reports;
 mod tests_gate;
 

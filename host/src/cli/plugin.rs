@@ -1,7 +1,7 @@
-//! `cchost plugin`: look inside plugin components. `inspect` shows what a component is (world,
-//! imports, exports, size), what its manifest declares, what the current project grants it and
-//! whether it would load; `check` validates manifests against their components, for plugin
-//! authors and CI.
+//! `cchost plugin`: tools for plugin authors. `new` scaffolds a project and `build` turns one into
+//! a component (see [`crate::authoring`]); `inspect` shows what a component is (world, imports,
+//! exports, size), what its manifest declares, what the current project grants it and whether it
+//! would load; `check` validates manifests against their components, for authors and CI.
 
 use std::{
     path::{Path, PathBuf},
@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{ConfigArgs, exit};
 use crate::{
+    authoring::{self, Language, scaffold},
     plugins::{
         PluginRegistry, PluginSource, PluginSpec, builtin,
         grants::{self, Access, Capabilities, FileAccess, PathContext},
@@ -34,12 +35,57 @@ pub struct PluginCommand {
 
 #[derive(Debug, Subcommand)]
 enum PluginSubcommand {
+    /// Create a plugin project that builds and runs unchanged: source, manifest, README, a
+    /// `.cchost/config.toml` that runs it in that directory, and sample inputs in `tests/`.
+    New(NewArgs),
+    /// Build the plugin project in DIR into `DIR/dist/<name>.wasm` with its manifest
+    /// `DIR/dist/<name>.toml`, then check them. Rust: cargo for wasm32-wasip2; Python:
+    /// componentize-py from `.venv` (created from requirements.txt on first use); JavaScript:
+    /// ComponentizeJS (`npm install` on first use).
+    Build(BuildArgs),
     /// What a component is and may do here: world, imports, exports, size, the capabilities its
     /// manifest declares against those this project grants, and whether it loads.
     Inspect(InspectArgs),
     /// Validate manifests against their components (a `.wasm`, or every `.wasm` of a directory,
     /// each with its `.toml` beside it). Exit 1 when one would be refused whatever is granted.
     Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The plugin's name: lowercase letters, digits and hyphens (`no-shutdown`).
+    name: String,
+    /// What it is: a hook judges Claude Code events, a gate judges files at a checkpoint, an
+    /// agent runs a task in a workflow.
+    #[arg(long, value_enum)]
+    kind: NewKind,
+    /// The language to write it in.
+    #[arg(long = "lang", value_enum)]
+    language: Language,
+    /// Where to create the project directory NAME (default: the working directory).
+    #[arg(long, value_name = "PARENT", default_value = ".")]
+    dir: PathBuf,
+    /// The `cchost-sdk` crate a Rust plugin depends on: the `sdk/` directory of a cchost
+    /// checkout (default: the one this binary was built from, when it is still there).
+    #[arg(long, value_name = "DIR")]
+    sdk: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum NewKind {
+    Hook,
+    Gate,
+    Agent,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The plugin project (the directory of its `plugin.toml`).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Print JSON instead of text (the toolchains' own output still goes to stderr).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +108,8 @@ pub struct CheckArgs {
 
 pub fn run(command: PluginCommand, config: &ConfigArgs) -> ExitCode {
     let outcome = match command.command {
+        PluginSubcommand::New(args) => new(args),
+        PluginSubcommand::Build(args) => build(args),
         PluginSubcommand::Inspect(args) => inspect(args, config),
         PluginSubcommand::Check(args) => check(args),
     };
@@ -72,6 +120,78 @@ pub fn run(command: PluginCommand, config: &ConfigArgs) -> ExitCode {
             ExitCode::from(exit::USAGE)
         }
     }
+}
+
+fn new(args: NewArgs) -> Result<ExitCode> {
+    let kind = match args.kind {
+        NewKind::Hook => PluginKind::Hook,
+        NewKind::Gate => PluginKind::Gate,
+        NewKind::Agent => PluginKind::Agent,
+    };
+    let sdk = match args.sdk {
+        Some(sdk) => Some(
+            sdk.canonicalize()
+                .with_context(|| format!("--sdk {}", sdk.display()))?,
+        ),
+        None => scaffold::default_sdk(),
+    };
+    let request = scaffold::Request {
+        dir: args.dir.join(&args.name),
+        name: args.name,
+        kind,
+        language: args.language,
+        sdk,
+    };
+    let files = scaffold::create(&request)?;
+    println!(
+        "created the {} {} plugin `{}` in {}:",
+        args.language,
+        kind.as_str(),
+        request.name,
+        request.dir.display()
+    );
+    for file in files {
+        println!("  {file}");
+    }
+    println!(
+        "next: cd {} && cchost plugin build   (then see README.md to try it)",
+        request.dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build(args: BuildArgs) -> Result<ExitCode> {
+    let built = authoring::build::build(&args.dir)?;
+    let registry = registry(Vec::new(), None)?;
+    let check = check_one(&built.component, &registry);
+    if args.json {
+        let report = json!({
+            "name": built.name,
+            "kind": built.kind.as_str(),
+            "language": built.language,
+            "component": built.component,
+            "manifest": built.manifest,
+            "size_bytes": built.size_bytes,
+            "build_ms": built.duration.as_millis() as u64,
+            "check": check,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "built {} ({} {}, {:.1} MB) in {:.1} s",
+            built.component.display(),
+            built.language,
+            built.kind.as_str(),
+            built.size_bytes as f64 / 1e6,
+            built.duration.as_secs_f64()
+        );
+        print_check(&check);
+    }
+    Ok(if check.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILED)
+    })
 }
 
 /// A component and its manifest, read from disk or from the binary.
@@ -332,26 +452,28 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
-        for report in &reports {
-            let verdict = if report.errors.is_empty() {
-                "ok"
-            } else {
-                "FAILED"
-            };
-            println!("{}: {verdict}", report.component);
-            for error in &report.errors {
-                println!("  error: {error}");
-            }
-            for warning in &report.warnings {
-                println!("  warning: {warning}");
-            }
-        }
+        reports.iter().for_each(print_check);
     }
     Ok(if reports.iter().any(|r| !r.errors.is_empty()) {
         ExitCode::from(exit::FAILED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn print_check(report: &CheckReport) {
+    let verdict = if report.errors.is_empty() {
+        "ok"
+    } else {
+        "FAILED"
+    };
+    println!("{}: {verdict}", report.component);
+    for error in &report.errors {
+        println!("  error: {error}");
+    }
+    for warning in &report.warnings {
+        println!("  warning: {warning}");
+    }
 }
 
 /// `path` itself, or the `.wasm` files directly in it.
