@@ -517,8 +517,8 @@ static bool some_eq(bool is_some, const hook_string_t *s, const char *lit) {
 }
 
 static void set_string(hook_string_t *out, buf *b) {
-    // The host frees the returned string with the canonical ABI's post-return, so it must be
-    // memory of its own.
+    // The generated post-return function frees the returned strings once the host has copied
+    // them, so they must be memory of their own.
     out->ptr = (uint8_t *)b->p;
     out->len = b->n;
 }
