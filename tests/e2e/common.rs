@@ -160,3 +160,18 @@ pub fn git(dir: &Path, args: &[&str]) {
         .unwrap();
     assert!(status.success(), "git {args:?}");
 }
+
+/// A git repository with one commit: `.cchost/config.toml` = `config` and `old.rs`, whose line 2
+/// holds a FIXME committed long ago (so judging changes since `HEAD` does not see it).
+pub fn committed_project(config: &str) -> tempfile::TempDir {
+    let dir = project(config);
+    std::fs::write(
+        dir.path().join("old.rs"),
+        "fn old() {}\n// FIXME: committed long ago\n",
+    )
+    .unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    dir
+}

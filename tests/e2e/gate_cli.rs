@@ -3,16 +3,14 @@
 
 use std::path::Path;
 
-use crate::common::{cchost_in, cchost_with_env, git, plugin_file, stdout_json, toolchain_env};
+use crate::common::{
+    cchost_in, cchost_with_env, committed_project, git, plugin_file, stdout_json, toolchain_env,
+};
 
 /// A committed project whose `post-implementation` checkpoint runs the test gate in `mode`.
 fn repo(mode: &str, extra_settings: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join(".cchost")).unwrap();
-    std::fs::write(
-        dir.path().join(".cchost/config.toml"),
-        format!(
-            r#"
+    committed_project(&format!(
+        r#"
 [checkpoints.post-implementation]
 gates = ["fixme"]
 
@@ -20,19 +18,8 @@ gates = ["fixme"]
 path = "{wasm}"
 settings = {{ mode = "{mode}"{extra_settings} }}
 "#,
-            wasm = plugin_file("hostile-gate").display()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("old.rs"),
-        "fn old() {}\n// FIXME: committed long ago\n",
-    )
-    .unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["add", "."]);
-    git(dir.path(), &["commit", "-qm", "base"]);
-    dir
+        wasm = plugin_file("hostile-gate").display()
+    ))
 }
 
 #[test]

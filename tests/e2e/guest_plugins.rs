@@ -17,7 +17,10 @@ use cchost::{
 use serde_json::{Value, json};
 
 use crate::{
-    common::{bash_payload, cache_dir, cchost, cchost_in, git, plugin_file, project, stdout_json},
+    common::{
+        bash_payload, cache_dir, cchost, cchost_in, committed_project, plugin_file, project,
+        stdout_json,
+    },
     guests::{self, JS_HOOK_ON_QUICKJS, Language, PLUGINS, PYTHON_HOOK_WITH_SOCKETS},
 };
 
@@ -221,12 +224,8 @@ fn guest_hooks_decide_like_guard_commands() {
 /// A committed project whose `post-implementation` checkpoint runs the Rust FIXME gate and its
 /// Python, JavaScript and C twins side by side.
 fn gate_repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join(".cchost")).unwrap();
-    std::fs::write(
-        dir.path().join(".cchost/config.toml"),
-        format!(
-            r#"
+    committed_project(&format!(
+        r#"
 [checkpoints.post-implementation]
 gates = ["rust", "python", "js", "c"]
 
@@ -243,22 +242,11 @@ path = {js:?}
 [plugins.c]
 path = {c:?}
 "#,
-            rust = plugin_file("hostile-gate").display().to_string(),
-            python = guest(Language::Python, "fixme-gate").display().to_string(),
-            js = guest(Language::Js, "fixme-gate").display().to_string(),
-            c = guest(Language::C, "fixme-gate").display().to_string(),
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("old.rs"),
-        "fn old() {}\n// FIXME: committed long ago\n",
-    )
-    .unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["add", "."]);
-    git(dir.path(), &["commit", "-qm", "base"]);
-    dir
+        rust = plugin_file("hostile-gate").display().to_string(),
+        python = guest(Language::Python, "fixme-gate").display().to_string(),
+        js = guest(Language::Js, "fixme-gate").display().to_string(),
+        c = guest(Language::C, "fixme-gate").display().to_string(),
+    ))
 }
 
 /// Each gate's status and findings (sorted), by gate name, from a JSON report.

@@ -12,7 +12,7 @@ use cchost::{
         grants::{Access, Capabilities, FileAccess},
         manifest::LimitSettings,
     },
-    runtime::{ComponentCache, Failure, PluginError},
+    runtime::{ComponentCache, Failure, Metering, PluginError},
 };
 use serde_json::json;
 
@@ -423,8 +423,9 @@ async fn corrupt_cache_entry_heals_itself() {
     };
     let registry = fresh();
     still_serving(&registry).await;
+    let plain = registry.runtime().flavor(Metering::Off).unwrap();
     let engine_dir = ComponentCache::at(dir.path())
-        .engine_dir(registry.runtime().engine())
+        .engine_dir(&plain.engine)
         .unwrap();
     let sha = {
         use sha2::Digest;

@@ -25,9 +25,10 @@ pub struct Request {
 /// The SDK next to the sources this binary was built from, when they are still there.
 pub fn default_sdk() -> Option<PathBuf> {
     let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk");
-    sdk.join("Cargo.toml")
-        .is_file()
-        .then(|| sdk.canonicalize().ok())?
+    if !sdk.join("Cargo.toml").is_file() {
+        return None;
+    }
+    sdk.canonicalize().ok()
 }
 
 /// A plugin name becomes a crate name, a file name and part of rule ids: kebab-case only.

@@ -252,11 +252,11 @@ impl Component {
         )?;
         let kind = component.component_type();
         let imports = kind
-            .imports(runtime.engine())
+            .imports(&flavor.engine)
             .map(|(name, _)| name.to_string())
             .collect();
         let exports = kind
-            .exports(runtime.engine())
+            .exports(&flavor.engine)
             .map(|(name, _)| name.to_string())
             .collect();
         Ok((imports, exports))

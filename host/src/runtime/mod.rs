@@ -67,7 +67,6 @@ impl Metering {
 pub struct Flavor<T: 'static> {
     pub engine: Engine,
     pub linker: Linker<T>,
-    pub metering: Metering,
 }
 
 type LinkHost<T> = dyn Fn(&mut Linker<T>) -> Result<()> + Send + Sync;
@@ -98,11 +97,6 @@ impl<T: 'static> Runtime<T> {
             metered: Mutex::new(None),
             cache,
         })
-    }
-
-    /// The unmetered engine, for inspecting components.
-    pub fn engine(&self) -> &Engine {
-        &self.plain.engine
     }
 
     /// The engine and linker for plugins with this metering.
@@ -142,11 +136,7 @@ fn build_flavor<T: 'static>(
     start_epoch_ticker(&engine)?;
     let mut linker = Linker::new(&engine);
     link(&mut linker)?;
-    Ok(Flavor {
-        engine,
-        linker,
-        metering,
-    })
+    Ok(Flavor { engine, linker })
 }
 
 fn engine_config(allocation: Allocation, metering: Metering) -> Config {
