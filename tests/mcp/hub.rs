@@ -297,14 +297,19 @@ async fn a_timed_out_call_is_cancelled_and_the_connection_stays_usable() {
 async fn a_dead_server_is_restarted_on_the_next_call() {
     let http_server = HttpServer::python("streamable-http");
     let url = http_server.url("/mcp");
+    // Tests run in parallel in this process: the tag tells this test's server from the others.
+    let mut tagged = python_stdio();
+    tagged
+        .env
+        .insert(SERVER_TAG.into(), "restarted-on-next-call".into());
     let hub = hub(vec![
-        ("py", python_stdio()),
+        ("py", tagged),
         ("remote", http(McpTransport::Http, url)),
     ]);
     hub.call_tool("py", "echo", args(json!({"text": "one"})))
         .await
         .unwrap();
-    let pid = server_pid("py_server.py");
+    let pid = tagged_server_pid("restarted-on-next-call");
     rustix::process::kill_process(pid, rustix::process::Signal::KILL).unwrap();
     // The call in flight when the server dies fails; the next one gets a new process.
     let mut answered = None;
@@ -321,34 +326,30 @@ async fn a_dead_server_is_restarted_on_the_next_call() {
         }
     }
     assert_eq!(answered.as_deref(), Some("Echo: two"));
-    assert_ne!(server_pid("py_server.py"), pid);
+    assert_ne!(tagged_server_pid("restarted-on-next-call"), pid);
     hub.shutdown().await;
 }
 
-/// The pid of the one stdio python test server this process started (HTTP ones take a port
-/// argument).
-fn server_pid(script: &str) -> rustix::process::Pid {
-    let me = std::process::id().to_string();
+const SERVER_TAG: &str = "CCHOST_TEST_SERVER_TAG";
+
+/// The pid of the live server process started with `SERVER_TAG=tag` in its environment.
+fn tagged_server_pid(tag: &str) -> rustix::process::Pid {
+    let wanted = format!("{SERVER_TAG}={tag}");
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
             continue;
         };
-        let args: Vec<&[u8]> = cmdline
+        let tagged = environ
             .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .collect();
-        let is_stdio_server = args.len() == 2 && args[1].ends_with(script.as_bytes());
+            .any(|var| var == wanted.as_bytes());
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let parent = stat
-            .rsplit(')')
-            .next()
-            .and_then(|s| s.split_whitespace().nth(1));
-        if is_stdio_server && parent == Some(me.as_str()) {
+        let zombie = stat.rsplit(')').next().and_then(|s| s.split_whitespace().next()) == Some("Z");
+        if tagged && !zombie {
             let pid: i32 = entry.file_name().to_string_lossy().parse().unwrap();
             return rustix::process::Pid::from_raw(pid).unwrap();
         }
     }
-    panic!("no stdio {script} child of this process");
+    panic!("no live server process tagged {wanted}");
 }
 
 #[tokio::test]
