@@ -343,7 +343,11 @@ fn tagged_server_pid(tag: &str) -> rustix::process::Pid {
             .split(|b| *b == 0)
             .any(|var| var == wanted.as_bytes());
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let zombie = stat.rsplit(')').next().and_then(|s| s.split_whitespace().next()) == Some("Z");
+        let zombie = stat
+            .rsplit(')')
+            .next()
+            .and_then(|s| s.split_whitespace().next())
+            == Some("Z");
         if tagged && !zombie {
             let pid: i32 = entry.file_name().to_string_lossy().parse().unwrap();
             return rustix::process::Pid::from_raw(pid).unwrap();

@@ -14,8 +14,12 @@ use rmcp::{
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::{McpError, client::HostClient, sse::SseTransport};
+use super::{McpError, client::HostClient, sse::SseTransport, standalone_stream::StreamWatch};
 use crate::config::{McpServer, McpTransport};
+
+/// How long a new streamable HTTP session waits for its standalone GET stream before the first
+/// request: requests the server sends there before it is open are lost.
+const STANDALONE_STREAM_WAIT: Duration = Duration::from_secs(2);
 
 pub type Connection = RunningService<RoleClient, HostClient>;
 
@@ -44,9 +48,17 @@ pub async fn connect(
                 let url = url_of(name, server)?;
                 let config = StreamableHttpClientTransportConfig::with_uri(url)
                     .custom_headers(header_map(name, server)?.into_iter().collect());
-                let transport =
-                    StreamableHttpClientTransport::with_client(reqwest::Client::new(), config);
-                client.serve(transport).await
+                let (http_client, stream_answered) = StreamWatch::new(reqwest::Client::new());
+                let transport = StreamableHttpClientTransport::with_client(http_client, config);
+                let connection = client.serve(transport).await;
+                if connection.is_ok() && !stream_answered.wait(STANDALONE_STREAM_WAIT).await {
+                    tracing::debug!(
+                        server = name,
+                        "no answer to the standalone GET stream within {} ms; going on without it",
+                        STANDALONE_STREAM_WAIT.as_millis()
+                    );
+                }
+                connection
             }
             McpTransport::Sse => {
                 let url = url_of(name, server)?;

@@ -9,6 +9,7 @@ mod error;
 mod hub;
 pub mod naming;
 pub mod sse;
+mod standalone_stream;
 mod summary;
 
 pub use broker::{McpBroker, TOOL_CALL_RECORD, ToolHooks, ToolStats};
