@@ -3,8 +3,10 @@
 //! `rm -rf /` payload, and the Rust FIXME gate (`tests/plugins/hostile-gate`) and its twins
 //! `fixme-gate` judging the same files.
 //!
-//! Prints, per language: the component's size and its first (compile and store) and cached load
-//! time through the `ComponentCache`; the cost of one hook call in a fresh instance (pooling and
+//! Prints, per language: the component's size; its first load (baseline code for a large
+//! component), how long the background optimisation took, the cached load of the optimised code,
+//! and the first load without tiering (Cranelift before the first call); a call on baseline
+//! versus optimised code; the cost of one hook call in a fresh instance (pooling and
 //! on-demand allocators) and of one gate call, p50/p90 and the ratio to Rust; and `cchost hook`
 //! as a whole process. The guest plugins are built from source on first use
 //! (`tests/e2e/guests.rs`). Run with `cargo bench -p cchost --bench languages`.
@@ -33,7 +35,7 @@ use cchost::{
         builtin::{self, PLUGIN_BUILD_DIR},
         grants::{Access, Capabilities, FileAccess, PathContext},
     },
-    runtime::{Allocation, ComponentCache},
+    runtime::{Allocation, ComponentCache, Metering, Optimizer, Tier, Tiering, optimizing_engine},
 };
 use guests::Language;
 use support::{Stats, fmt, measure, run_process};
@@ -104,6 +106,16 @@ fn entries() -> Vec<Entry> {
         gate: None,
     });
     entries
+}
+
+fn sha256_of(source: &PluginSource) -> String {
+    use sha2::Digest;
+    match source {
+        PluginSource::Builtin(builtin) => builtin.sha256.to_string(),
+        PluginSource::File(path) => hex::encode(sha2::Sha256::digest(
+            std::fs::read(path).expect("component"),
+        )),
+    }
 }
 
 fn size(source: &PluginSource) -> f64 {
@@ -195,22 +207,47 @@ fn main() {
         changes: Vec::new(),
     };
 
-    // Loading: a fresh cache compiles and stores; a new registry on it loads the stored code.
+    // Loading. Tiered (what cchost does): a large component's first load compiles baseline
+    // code while Cranelift fills the cache in the background; the bench waits for it, then a new
+    // registry loads the optimised entry. Untiered: Cranelift before the first call, into an
+    // empty cache of its own.
     println!(
-        "\n{:<22} {:<8} {:>9} {:>12} {:>12}",
-        "language", "plugin", "size", "first load", "cached load"
+        "\n{:<22} {:<5} {:>9} {:>11} {:>13} {:>11} {:>14}",
+        "language", "kind", "size", "first load", "optimised in", "cached load", "untiered first"
     );
     let cache = work.path().join("cache");
+    let untiered_cache = work.path().join("untiered");
+    let untiered = Tiering {
+        baseline_from: None,
+        optimizer: Optimizer::Never,
+    };
     for entry in &entries {
         let specs = || entry.specs(&root);
-        let first = registry(Allocation::OnDemand, &cache, specs(), &root);
-        let cached = registry(Allocation::OnDemand, &cache, specs(), &root);
         let mut plugins = vec![(entry.hook_name(), &entry.hook)];
         plugins.extend(entry.gate.as_ref().map(|gate| (entry.gate_name(), gate)));
         for (name, source) in plugins {
-            let (first, cached) = (load(&first, &name), load(&cached, &name));
+            let first = registry(Allocation::OnDemand, &cache, specs(), &root);
+            let first_load = load(&first, &name);
+            let optimised_in = match first.get(&name).unwrap().tier {
+                Tier::Baseline => {
+                    let started = Instant::now();
+                    let engine = optimizing_engine(Allocation::OnDemand, Metering::Off).unwrap();
+                    let sha256 = sha256_of(source);
+                    while !ComponentCache::at(&cache).contains(&engine, &sha256) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    fmt(started.elapsed())
+                }
+                Tier::Optimized => "—".to_string(),
+            };
+            let cached = registry(Allocation::OnDemand, &cache, specs(), &root);
+            let cached_load = load(&cached, &name);
+            assert_eq!(cached.get(&name).unwrap().tier, Tier::Optimized);
+            let cold = registry(Allocation::OnDemand, &untiered_cache, specs(), &root)
+                .with_tiering(untiered.clone());
+            let untiered_load = load(&cold, &name);
             println!(
-                "{:<22} {:<8} {:>6.2} MB {:>12} {:>12}",
+                "{:<22} {:<5} {:>6.2} MB {:>11} {:>13} {:>11} {:>14}",
                 entry.language,
                 if name.ends_with("hook") {
                     "hook"
@@ -218,8 +255,54 @@ fn main() {
                     "gate"
                 },
                 size(source),
-                fmt(first),
-                fmt(cached)
+                fmt(first_load),
+                optimised_in,
+                fmt(cached_load),
+                fmt(untiered_load)
+            );
+        }
+    }
+
+    // What the first load's baseline code costs per call, for the large components.
+    let mut baseline_calls = Vec::new();
+    for entry in &entries {
+        let baseline_cache = work.path().join(format!("baseline-{}", entry.hook_name()));
+        let on_baseline = Tiering {
+            baseline_from: Some(0),
+            optimizer: Optimizer::Never,
+        };
+        for (tiering, cache, label) in [
+            (untiered.clone(), &cache, "optimised"),
+            (on_baseline, &baseline_cache, "baseline"),
+        ] {
+            let registry = registry(Allocation::Pooling, cache, entry.specs(&root), &root)
+                .with_tiering(tiering);
+            let name = entry.hook_name();
+            registry.get(&name).unwrap();
+            let stats = measure(500, || {
+                let response = runtime
+                    .block_on(registry.call_hook(&name, &event, None))
+                    .expect("hook call");
+                assert!(matches!(response.decision, Decision::Deny(_)));
+            });
+            baseline_calls.push((format!("{} ({label})", entry.language), stats));
+        }
+    }
+    println!(
+        "\nhook call, fresh instance, pooling: optimised (Cranelift) vs baseline (Winch) code"
+    );
+    println!(
+        "{:<40} {:>10} {:>10} {:>8} {:>16}",
+        "language", "p50", "p90", "samples", "p50 vs optimised"
+    );
+    for pair in baseline_calls.chunks(2) {
+        for (name, stats) in pair {
+            println!(
+                "{name:<40} {:>10} {:>10} {:>8} {:>15.1}x",
+                fmt(stats.p50),
+                fmt(stats.p90),
+                stats.samples,
+                stats.p50.as_secs_f64() / pair[0].1.p50.as_secs_f64()
             );
         }
     }

@@ -57,11 +57,16 @@ pub fn registry(specs: Vec<PluginSpec>, project: Option<&Path>) -> PluginRegistr
 
 /// Runs `cchost <args>` with `stdin`, a private cache and no user configuration.
 pub fn cchost(args: &[&str], stdin: &str, home: &Path) -> Output {
+    cchost_with_cache(args, stdin, home, &cache_dir().join("xdg"))
+}
+
+/// [`cchost`] with its own `$XDG_CACHE_HOME`, for tests that need a cache nobody filled.
+pub fn cchost_with_cache(args: &[&str], stdin: &str, home: &Path, xdg_cache: &Path) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cchost"))
         .args(args)
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_CACHE_HOME", cache_dir().join("xdg"))
+        .env("XDG_CACHE_HOME", xdg_cache)
         .env_remove("CCHOST_LOG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -12,7 +12,7 @@ use cchost::{
         grants::{Access, Capabilities, FileAccess},
         manifest::LimitSettings,
     },
-    runtime::{ComponentCache, Failure, Metering, PluginError},
+    runtime::{ComponentCache, Failure, Metering, PluginError, Tier},
 };
 use serde_json::json;
 
@@ -423,7 +423,10 @@ async fn corrupt_cache_entry_heals_itself() {
     };
     let registry = fresh();
     still_serving(&registry).await;
-    let plain = registry.runtime().flavor(Metering::Off).unwrap();
+    let plain = registry
+        .runtime()
+        .flavor(Metering::Off, Tier::Optimized)
+        .unwrap();
     let engine_dir = ComponentCache::at(dir.path())
         .engine_dir(&plain.engine)
         .unwrap();

@@ -12,6 +12,7 @@ mod plugin_cli;
 mod plugin_new;
 mod reports;
 mod tests_gate;
+mod tiering;
 
 // The npm packages and Python venv of the MCP tests, for the report schemas and validators and
 // the guest-language toolchains (`guests`).

@@ -81,12 +81,15 @@ fn judge(args: GateArgs, config_args: &ConfigArgs) -> Result<GateStatus> {
     let scope = gates::scope::resolve(&root, &spec)?;
 
     let all_gates = checkpoints.iter().flat_map(|(_, gates)| gates.iter());
-    let registry = Arc::new(PluginRegistry::new(
-        Allocation::OnDemand,
-        ComponentCache::from_env(),
-        gates::gate_specs(&loaded.config, all_gates, &root)?,
-        PathContext::from_env(Some(root.clone())),
-    )?);
+    let registry = Arc::new(
+        PluginRegistry::new(
+            Allocation::OnDemand,
+            ComponentCache::from_env(),
+            gates::gate_specs(&loaded.config, all_gates, &root)?,
+            PathContext::from_env(Some(root.clone())),
+        )?
+        .with_tiering(super::one_shot_tiering()),
+    );
     // IO drives the pipes of the commands gates run through `exec`.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -122,12 +122,15 @@ fn decide(input: &HookInput, config_args: &super::ConfigArgs) -> Result<ClaudeRe
             specs.push(loaded.config.spec_of(&binding.plugin)?);
         }
     }
-    let registry = Arc::new(PluginRegistry::new(
-        Allocation::OnDemand,
-        ComponentCache::from_env(),
-        specs,
-        PathContext::from_env(loaded.project_root.clone()),
-    )?);
+    let registry = Arc::new(
+        PluginRegistry::new(
+            Allocation::OnDemand,
+            ComponentCache::from_env(),
+            specs,
+            PathContext::from_env(loaded.project_root.clone()),
+        )?
+        .with_tiering(super::one_shot_tiering()),
+    );
     // One hook runs on this thread; several get a worker each (up to the cores there are).
     let runtime = if bindings.len() > 1 {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -89,6 +89,16 @@ enum Command {
 }
 
 /// Exit codes shared by all commands.
+/// Tiering for one-shot commands: they exit long before Cranelift is done with a large
+/// component, so a detached `cchost plugin optimize` does it.
+fn one_shot_tiering() -> crate::runtime::Tiering {
+    let mut tiering = crate::runtime::Tiering::default();
+    if let Ok(exe) = std::env::current_exe() {
+        tiering.optimizer = crate::runtime::Optimizer::Process(exe);
+    }
+    tiering
+}
+
 pub mod exit {
     /// A check failed (or, for `cchost hook`, a non-blocking error).
     pub const FAILED: u8 = 1;

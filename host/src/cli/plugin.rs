@@ -24,7 +24,7 @@ use crate::{
         manifest::{Manifest, PluginKind},
         resolve_limits,
     },
-    runtime::{Allocation, ComponentCache, Metering},
+    runtime::{self, Allocation, ComponentCache, ComponentSource, Loaded, Metering, Tier},
 };
 
 #[derive(Debug, Args)]
@@ -49,6 +49,25 @@ enum PluginSubcommand {
     /// Validate manifests against their components (a `.wasm`, or every `.wasm` of a directory,
     /// each with its `.toml` beside it). Exit 1 when one would be refused whatever is granted.
     Check(CheckArgs),
+    /// Internal: what a one-shot command that loaded FILE on baseline code starts, detached, to
+    /// put FILE's optimised code into the cache for later loads.
+    #[command(hide = true)]
+    Optimize(OptimizeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OptimizeArgs {
+    /// The component.
+    file: PathBuf,
+    /// The cache to fill.
+    #[arg(long, value_name = "DIR")]
+    cache_dir: PathBuf,
+    /// Compile for the pooling allocator's engine (long-lived processes).
+    #[arg(long)]
+    pooling: bool,
+    /// Compile for the fuel-metered engine.
+    #[arg(long)]
+    fuel: bool,
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +131,7 @@ pub fn run(command: PluginCommand, config: &ConfigArgs) -> ExitCode {
         PluginSubcommand::Build(args) => build(args),
         PluginSubcommand::Inspect(args) => inspect(args, config),
         PluginSubcommand::Check(args) => check(args),
+        PluginSubcommand::Optimize(args) => optimize(args),
     };
     match outcome {
         Ok(code) => code,
@@ -242,13 +262,17 @@ impl Component {
 
     /// Compiles it (or takes it from the precompiled cache) for its imports and exports.
     fn interface(&self, registry: &PluginRegistry) -> Result<(Vec<String>, Vec<String>)> {
-        let runtime = registry.runtime();
-        let flavor = runtime.flavor(Metering::Off)?;
-        let component = runtime.component(
-            &flavor,
-            &self.manifest.plugin.name,
-            &self.bytes,
-            &self.sha256,
+        let Loaded { flavor, component } = registry.runtime().load(
+            Metering::Off,
+            &ComponentSource {
+                plugin: &self.manifest.plugin.name,
+                bytes: &self.bytes,
+                sha256: &self.sha256,
+                path: match &self.source {
+                    PluginSource::File(path) => Some(path),
+                    PluginSource::Builtin(_) => None,
+                },
+            },
         )?;
         let kind = component.component_type();
         let imports = kind
@@ -263,6 +287,28 @@ impl Component {
     }
 }
 
+fn optimize(args: OptimizeArgs) -> Result<ExitCode> {
+    // Background work: it yields the CPU to whatever the user is doing.
+    let _ = rustix::process::nice(10);
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("read {}", args.file.display()))?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let allocation = if args.pooling {
+        Allocation::Pooling
+    } else {
+        Allocation::OnDemand
+    };
+    let metering = if args.fuel {
+        Metering::Fuel
+    } else {
+        Metering::Off
+    };
+    let engine = runtime::optimizing_engine(allocation, metering)?;
+    let plugin = args.file.display().to_string();
+    ComponentCache::at(&args.cache_dir).optimize(&engine, &plugin, &bytes, &sha256)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn registry(specs: Vec<PluginSpec>, project_root: Option<PathBuf>) -> Result<PluginRegistry> {
     PluginRegistry::new(
         Allocation::OnDemand,
@@ -270,6 +316,7 @@ fn registry(specs: Vec<PluginSpec>, project_root: Option<PathBuf>) -> Result<Plu
         specs,
         PathContext::from_env(project_root),
     )
+    .map(|registry| registry.with_tiering(super::one_shot_tiering()))
 }
 
 /// The export each world must have.
@@ -300,6 +347,8 @@ struct Inspection {
     /// `null` when it loads; otherwise why the host refuses it here.
     load_error: Option<String>,
     load_ms: f64,
+    /// `baseline` when it loaded on Winch's code while Cranelift's is compiled in the background.
+    tier: Option<&'static str>,
 }
 
 fn inspect(args: InspectArgs, config_args: &ConfigArgs) -> Result<ExitCode> {
@@ -373,6 +422,10 @@ fn inspect(args: InspectArgs, config_args: &ConfigArgs) -> Result<ExitCode> {
         effective,
         load_error,
         load_ms,
+        tier: load.as_ref().ok().map(|plugin| match plugin.tier {
+            Tier::Optimized => "optimized",
+            Tier::Baseline => "baseline",
+        }),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&inspection)?);
@@ -428,6 +481,12 @@ fn print_inspection(i: &Inspection) {
         None => {
             println!("  effective  {}", i.effective);
             println!("  loads      yes ({:.0} ms)", i.load_ms);
+            if i.tier == Some("baseline") {
+                println!(
+                    "             on baseline code (Winch) for now: the optimised code is being \
+                     compiled into the cache"
+                );
+            }
         }
         Some(error) => println!("  loads      no: {error}"),
     }

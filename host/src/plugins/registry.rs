@@ -27,7 +27,10 @@ use super::{
 };
 use crate::{
     model::ModelClient,
-    runtime::{Allocation, ComponentCache, Failure, Limits, Metering, PluginError, Runtime},
+    runtime::{
+        Allocation, ComponentCache, ComponentSource, Failure, Limits, Loaded, Metering,
+        PluginError, Runtime, Tier, Tiering,
+    },
     session::SessionHandle,
 };
 
@@ -57,6 +60,8 @@ pub struct LoadedPlugin {
     pub imports: Vec<String>,
     /// The engine it was compiled for: metered only when it has a fuel limit.
     engine: wasmtime::Engine,
+    /// Which compiler made its code (baseline for the first load of a large component).
+    pub tier: Tier,
     world: World,
 }
 
@@ -107,6 +112,13 @@ impl PluginRegistry {
         })
     }
 
+    /// Replaces the default tiering (baseline code for the first load of large components,
+    /// optimised in a background thread).
+    pub fn with_tiering(mut self, tiering: Tiering) -> Self {
+        self.runtime.set_tiering(tiering);
+        self
+    }
+
     pub fn runtime(&self) -> &Runtime<PluginState> {
         &self.runtime
     }
@@ -136,12 +148,13 @@ impl PluginRegistry {
 
     fn load(&self, name: &str) -> Result<LoadedPlugin> {
         let spec = self.spec(name)?;
-        let (manifest_text, manifest_origin, bytes, sha256) = match &spec.source {
+        let (manifest_text, manifest_origin, bytes, sha256, path) = match &spec.source {
             PluginSource::Builtin(builtin) => (
                 builtin.manifest.to_string(),
                 format!("of built-in plugin `{}`", builtin.name),
                 std::borrow::Cow::Borrowed(builtin.component),
                 builtin.sha256.to_string(),
+                None,
             ),
             PluginSource::File(wasm) => {
                 let manifest_path = wasm.with_extension("toml");
@@ -159,6 +172,7 @@ impl PluginRegistry {
                     manifest_path.display().to_string(),
                     std::borrow::Cow::Owned(bytes),
                     sha256,
+                    Some(wasm.as_path()),
                 )
             }
         };
@@ -180,8 +194,15 @@ impl PluginRegistry {
                 .or(manifest.plugin.kind.default_limits()),
         )?;
 
-        let flavor = self.runtime.flavor(Metering::for_limits(&limits))?;
-        let component = self.runtime.component(&flavor, name, &bytes, &sha256)?;
+        let Loaded { flavor, component } = self.runtime.load(
+            Metering::for_limits(&limits),
+            &ComponentSource {
+                plugin: name,
+                bytes: &bytes,
+                sha256: &sha256,
+                path,
+            },
+        )?;
         let imports: Vec<String> = component
             .component_type()
             .imports(&flavor.engine)
@@ -226,6 +247,7 @@ impl PluginRegistry {
             limits,
             imports,
             engine: flavor.engine.clone(),
+            tier: flavor.tier,
             world,
         })
     }

@@ -52,7 +52,24 @@ impl ComponentCache {
         ComponentCache { dir: None }
     }
 
-    /// The directory holding entries for `engine`, if the cache is usable.
+    pub fn is_enabled(&self) -> bool {
+        self.dir.is_some()
+    }
+
+    /// The cache's root directory, when enabled.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Whether `engine` has an entry for the component with this digest.
+    pub fn contains(&self, engine: &Engine, sha256: &str) -> bool {
+        self.engine_dir(engine)
+            .is_some_and(|dir| dir.join(format!("{sha256}.cwasm")).is_file())
+    }
+
+    /// The directory holding entries for `engine`, if the cache is usable. Winch and Cranelift
+    /// engines get different directories: the compatibility hash covers the tunables, which
+    /// differ in `winch_callable`.
     pub fn engine_dir(&self, engine: &Engine) -> Option<PathBuf> {
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
@@ -103,6 +120,44 @@ impl ComponentCache {
         unsafe { Component::deserialize(engine, &compiled) }
             .map_err(anyhow::Error::from)
             .with_context(|| format!("load compiled plugin `{plugin}`"))
+    }
+
+    /// Compiles `bytes` into the cache unless it is there already or another process or thread
+    /// is compiling it (a lock file beside the entry, held while compiling, says so).
+    pub fn optimize(
+        &self,
+        engine: &Engine,
+        plugin: &str,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Result<()> {
+        let dir = self
+            .usable_dir(engine)
+            .context("the component cache is disabled")?;
+        let entry = dir.join(format!("{sha256}.cwasm"));
+        let lock_path = dir.join(format!("{sha256}.compiling"));
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("open {}", lock_path.display()))?;
+        match rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) => return Ok(()),
+            Err(e) => return Err(e).with_context(|| format!("lock {}", lock_path.display())),
+        }
+        if !entry.is_file() {
+            let compiled = engine
+                .precompile_component(bytes)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("compile plugin `{plugin}`"))?;
+            write_atomically(&dir, &entry, &compiled)?;
+        }
+        // A racing optimizer that opened the file before this removal compiles once more at
+        // worst: entries are renamed into place whole.
+        let _ = fs::remove_file(&lock_path);
+        Ok(())
     }
 
     fn usable_dir(&self, engine: &Engine) -> Option<PathBuf> {

@@ -6,6 +6,8 @@
 //! long-lived processes (it costs milliseconds to create), and bound wall time with epoch
 //! interruption that yields to the async executor instead of pinning a thread. Fuel metering
 //! instruments every basic block, so only plugins that set a fuel limit get a metered engine.
+//! A large component's first load runs on Winch's baseline code, compiled in a fraction of
+//! Cranelift's time, while Cranelift fills the cache in the background ([`Tiering`]).
 
 mod cache;
 mod capture;
@@ -13,6 +15,10 @@ mod error;
 mod limits;
 
 use std::{
+    collections::HashMap,
+    os::unix::process::CommandExt,
+    path::{Path, PathBuf},
+    process::Stdio,
     sync::{Arc, Mutex},
     thread,
     time::Duration,
@@ -20,7 +26,7 @@ use std::{
 
 use anyhow::{Context, Result};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig,
+    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Strategy,
     component::{Component, Linker},
 };
 
@@ -46,7 +52,7 @@ pub enum Allocation {
 
 /// Whether an engine counts fuel. A metered engine compiles a counter into every basic block
 /// (and gets its own cache entries, since the compiled code differs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metering {
     Off,
     Fuel,
@@ -63,11 +69,72 @@ impl Metering {
     }
 }
 
+/// Which compiler makes an engine's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// Cranelift: optimising; what the cache serves once it has it.
+    Optimized,
+    /// Winch, a single-pass compiler: several times faster to compile, slower code. It bridges
+    /// the first load of a large component while Cranelift compiles it in the background.
+    Baseline,
+}
+
+/// Where the optimising compile of a component first loaded on baseline code runs.
+#[derive(Debug, Clone)]
+pub enum Optimizer {
+    /// A thread of this process: for long-lived processes and library users.
+    Thread,
+    /// A detached `cchost plugin optimize` process started from this executable: for one-shot
+    /// processes (`cchost hook`) that exit long before Cranelift is done.
+    Process(PathBuf),
+    /// Nobody: the baseline code stays until something else fills the cache (`cchost plugin
+    /// check` does). For measuring baseline code.
+    Never,
+}
+
+/// When a component is first loaded on baseline code, and who optimises it afterwards.
+#[derive(Debug, Clone)]
+pub struct Tiering {
+    /// Components at least this large (bytes) that are not in the cache yet load on baseline
+    /// code; `None` always compiles with Cranelift before the first call.
+    pub baseline_from: Option<usize>,
+    pub optimizer: Optimizer,
+}
+
+impl Default for Tiering {
+    /// Cranelift needs about a second per megabyte of wasm here: from 2 MiB on (CPython and
+    /// StarlingMonkey components are 12–19 MB) the first load would take more than seconds.
+    fn default() -> Self {
+        Tiering {
+            baseline_from: Some(2 << 20),
+            optimizer: Optimizer::Thread,
+        }
+    }
+}
+
+/// A component as the runtime needs it to compile it or find it in the cache.
+pub struct ComponentSource<'a> {
+    pub plugin: &'a str,
+    pub bytes: &'a [u8],
+    pub sha256: &'a str,
+    /// The file it was read from, which a detached optimizer reads again.
+    pub path: Option<&'a Path>,
+}
+
 /// An engine and the linker of the host interfaces built for it.
 pub struct Flavor<T: 'static> {
     pub engine: Engine,
     pub linker: Linker<T>,
+    pub tier: Tier,
 }
+
+/// A compiled component and the flavor whose engine it belongs to.
+pub struct Loaded<T: 'static> {
+    pub flavor: Arc<Flavor<T>>,
+    pub component: Component,
+}
+
+type FlavorKey = (Metering, Tier);
 
 type LinkHost<T> = dyn Fn(&mut Linker<T>) -> Result<()> + Send + Sync;
 
@@ -76,44 +143,57 @@ pub struct Runtime<T: 'static> {
     allocation: Allocation,
     link: Box<LinkHost<T>>,
     plain: Arc<Flavor<T>>,
-    /// Created on first use: most configurations set no fuel limit at all.
-    metered: Mutex<Option<Arc<Flavor<T>>>>,
+    /// Metered and baseline flavors, created on first use: most configurations set no fuel
+    /// limit and load no large component.
+    others: Mutex<HashMap<FlavorKey, Arc<Flavor<T>>>>,
     cache: ComponentCache,
+    tiering: Tiering,
 }
 
 impl<T: 'static> Runtime<T> {
-    /// Builds the unmetered engine and starts its epoch ticker; `link` adds the host interfaces
-    /// (and is called again if a metered engine is needed later).
+    /// Builds the unmetered optimising engine and starts its epoch ticker; `link` adds the host
+    /// interfaces (and is called again for each other flavor needed later).
     pub fn new(
         allocation: Allocation,
         cache: ComponentCache,
         link: impl Fn(&mut Linker<T>) -> Result<()> + Send + Sync + 'static,
     ) -> Result<Self> {
-        let plain = Arc::new(build_flavor(allocation, Metering::Off, &link)?);
+        let plain = Arc::new(build_flavor(
+            allocation,
+            Metering::Off,
+            Tier::Optimized,
+            &link,
+        )?);
         Ok(Runtime {
             allocation,
             link: Box::new(link),
             plain,
-            metered: Mutex::new(None),
+            others: Mutex::default(),
             cache,
+            tiering: Tiering::default(),
         })
     }
 
-    /// The engine and linker for plugins with this metering.
-    pub fn flavor(&self, metering: Metering) -> Result<Arc<Flavor<T>>> {
-        if metering == Metering::Off {
+    pub fn set_tiering(&mut self, tiering: Tiering) {
+        self.tiering = tiering;
+    }
+
+    /// The engine and linker for plugins with this metering, compiled by `tier`.
+    pub fn flavor(&self, metering: Metering, tier: Tier) -> Result<Arc<Flavor<T>>> {
+        if (metering, tier) == (Metering::Off, Tier::Optimized) {
             return Ok(self.plain.clone());
         }
-        let mut metered = self.metered.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(flavor) = metered.as_ref() {
+        let mut others = self.others.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(flavor) = others.get(&(metering, tier)) {
             return Ok(flavor.clone());
         }
-        let flavor = Arc::new(build_flavor(self.allocation, metering, &self.link)?);
-        *metered = Some(flavor.clone());
+        let flavor = Arc::new(build_flavor(self.allocation, metering, tier, &self.link)?);
+        others.insert((metering, tier), flavor.clone());
         Ok(flavor)
     }
 
-    /// The compiled form of `bytes` for `flavor`, from the on-disk cache when possible.
+    /// The optimised compiled form of `bytes`, from the on-disk cache when possible; compiles
+    /// it now when it is not there.
     pub fn component(
         &self,
         flavor: &Flavor<T>,
@@ -123,25 +203,131 @@ impl<T: 'static> Runtime<T> {
     ) -> Result<Component> {
         self.cache.load(&flavor.engine, plugin, bytes, sha256)
     }
+
+    /// The component ready to instantiate, as fast as it can be had: the cached optimised code;
+    /// else, for a large component, baseline code (cached too) while the optimiser puts the
+    /// optimised code into the cache for later loads; else the optimised code compiled now.
+    pub fn load(&self, metering: Metering, source: &ComponentSource) -> Result<Loaded<T>> {
+        let optimized = self.flavor(metering, Tier::Optimized)?;
+        let large = self
+            .tiering
+            .baseline_from
+            .is_some_and(|from| source.bytes.len() >= from);
+        if large
+            && self.cache.is_enabled()
+            && !self.cache.contains(&optimized.engine, source.sha256)
+        {
+            let baseline = self.flavor(metering, Tier::Baseline)?;
+            match self.component(&baseline, source.plugin, source.bytes, source.sha256) {
+                Ok(component) => {
+                    self.optimize_later(metering, &optimized, source);
+                    return Ok(Loaded {
+                        flavor: baseline,
+                        component,
+                    });
+                }
+                Err(e) => tracing::warn!(
+                    plugin = source.plugin,
+                    "baseline compile failed, compiling with Cranelift instead: {e:#}"
+                ),
+            }
+        }
+        let component = self.component(&optimized, source.plugin, source.bytes, source.sha256)?;
+        Ok(Loaded {
+            flavor: optimized,
+            component,
+        })
+    }
+
+    fn optimize_later(&self, metering: Metering, optimized: &Flavor<T>, source: &ComponentSource) {
+        if matches!(self.tiering.optimizer, Optimizer::Never) {
+            return;
+        }
+        if let (Optimizer::Process(exe), Some(path), Some(cache_dir)) =
+            (&self.tiering.optimizer, source.path, self.cache.dir())
+        {
+            let mut command = std::process::Command::new(exe);
+            command
+                .args(["plugin", "optimize", "--cache-dir"])
+                .arg(cache_dir);
+            if self.allocation == Allocation::Pooling {
+                command.arg("--pooling");
+            }
+            if metering == Metering::Fuel {
+                command.arg("--fuel");
+            }
+            command
+                .arg(path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                // Its own process group: a Ctrl-C meant for this process does not reach it.
+                .process_group(0);
+            match command.spawn() {
+                // Not waited for: it outlives this process, and init reaps it.
+                Ok(_) => return,
+                Err(e) => tracing::warn!(
+                    plugin = source.plugin,
+                    "cannot start the optimizer process, optimizing in a thread: {e}"
+                ),
+            }
+        }
+        let (engine, cache) = (optimized.engine.clone(), self.cache.clone());
+        let (plugin, bytes, sha256) = (
+            source.plugin.to_string(),
+            source.bytes.to_vec(),
+            source.sha256.to_string(),
+        );
+        let spawned = thread::Builder::new()
+            .name("cchost-optimize".into())
+            .spawn(move || {
+                if let Err(e) = cache.optimize(&engine, &plugin, &bytes, &sha256) {
+                    tracing::warn!(plugin, "optimizing in the background failed: {e:#}");
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(
+                plugin = source.plugin,
+                "cannot start the optimizer thread: {e}"
+            );
+        }
+    }
+}
+
+/// The optimising engine `cchost plugin optimize` compiles with: configured exactly as the
+/// runtime's, so that its cache entries are the ones the runtime looks up.
+pub fn optimizing_engine(allocation: Allocation, metering: Metering) -> Result<Engine> {
+    Engine::new(&engine_config(allocation, metering, Tier::Optimized))
+        .map_err(anyhow::Error::from)
+        .context("create the wasm engine")
 }
 
 fn build_flavor<T: 'static>(
     allocation: Allocation,
     metering: Metering,
+    tier: Tier,
     link: &LinkHost<T>,
 ) -> Result<Flavor<T>> {
-    let engine = Engine::new(&engine_config(allocation, metering))
+    let engine = Engine::new(&engine_config(allocation, metering, tier))
         .map_err(anyhow::Error::from)
         .context("create the wasm engine")?;
     start_epoch_ticker(&engine)?;
     let mut linker = Linker::new(&engine);
     link(&mut linker)?;
-    Ok(Flavor { engine, linker })
+    Ok(Flavor {
+        engine,
+        linker,
+        tier,
+    })
 }
 
-fn engine_config(allocation: Allocation, metering: Metering) -> Config {
+fn engine_config(allocation: Allocation, metering: Metering, tier: Tier) -> Config {
     let mut config = Config::new();
     config
+        .strategy(match tier {
+            Tier::Optimized => Strategy::Cranelift,
+            Tier::Baseline => Strategy::Winch,
+        })
         .epoch_interruption(true)
         .consume_fuel(metering == Metering::Fuel)
         .cranelift_opt_level(OptLevel::Speed)
