@@ -215,7 +215,9 @@ fn main() {
         "\n{:<22} {:<5} {:>9} {:>11} {:>13} {:>11} {:>14}",
         "language", "kind", "size", "first load", "optimised in", "cached load", "untiered first"
     );
-    let cache = work.path().join("cache");
+    // Where `cchost hook` processes look too (`$XDG_CACHE_HOME/cchost`), for the last table.
+    let xdg = work.path().join("xdg");
+    let cache = xdg.join("cchost");
     let untiered_cache = work.path().join("untiered");
     let untiered = Tiering {
         baseline_from: None,
@@ -354,7 +356,6 @@ fn main() {
     );
 
     // `cchost hook` as Claude Code runs it, the component in the user's cache.
-    let xdg = work.path().join("xdg");
     let mut processes = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let project = work.path().join(format!("hook-{i}"));
@@ -387,7 +388,7 @@ fn main() {
                 String::from_utf8_lossy(&out)
             );
         };
-        once(); // compiles into the cache
+        once(); // in the cache already, from the first table
         processes.push((entry.language.to_string(), measure(100, once)));
     }
     table("`cchost hook` process, component cached", &processes);

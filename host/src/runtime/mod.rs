@@ -369,3 +369,31 @@ fn start_epoch_ticker(engine: &Engine) -> Result<()> {
         .context("start the epoch ticker thread that enforces wall-time limits")?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_tier_and_metering_has_its_own_cache_directory() {
+        // The cache finds entries by engine hash only: were two flavors to share one, Winch
+        // code would be served as Cranelift's or fuel-free code to a metered plugin.
+        let cache = ComponentCache::at("/nonexistent/cchost-cache");
+        let mut dirs = std::collections::HashSet::new();
+        for metering in [Metering::Off, Metering::Fuel] {
+            for tier in [Tier::Optimized, Tier::Baseline] {
+                let engine = Engine::new(&engine_config(Allocation::OnDemand, metering, tier))
+                    .expect("engine");
+                assert!(dirs.insert(cache.engine_dir(&engine).expect("enabled cache")));
+            }
+        }
+        let engine = optimizing_engine(Allocation::OnDemand, Metering::Off).expect("engine");
+        let plain = Engine::new(&engine_config(
+            Allocation::OnDemand,
+            Metering::Off,
+            Tier::Optimized,
+        ))
+        .expect("engine");
+        assert_eq!(cache.engine_dir(&engine), cache.engine_dir(&plain));
+    }
+}
