@@ -140,6 +140,11 @@ async fn login_then_calls_refresh_and_logout() {
     // After a logout a new hub is refused again.
     assert!(oauth::logout(&dir, SERVER, &config).unwrap());
     assert!(!file.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "logout left files"
+    );
     assert!(!oauth::logout(&dir, SERVER, &config).unwrap());
     let third = hub(&config, &dir);
     let refused = third
@@ -210,11 +215,17 @@ fn the_login_command() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Read on a thread to the end: a closed pipe would kill cchost at its next message.
     let stderr = BufReader::new(login.stderr.take().unwrap());
+    let (lines, shown_lines) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in stderr.lines() {
+            let _ = lines.send(line.unwrap());
+        }
+    });
     let mut shown = Vec::new();
     let mut url = None;
-    for line in stderr.lines() {
-        let line = line.unwrap();
+    for line in shown_lines.iter() {
         if let Some(found) = line.trim().strip_prefix("http") {
             url = Some(format!("http{found}"));
             break;
@@ -228,7 +239,9 @@ fn the_login_command() {
     let page = runtime.block_on(async { reqwest::get(&url).await?.text().await });
     assert!(page.unwrap().contains("cchost is authorized"));
     let output = login.wait_with_output().unwrap();
-    assert!(output.status.success());
+    reader.join().unwrap();
+    let rest: Vec<String> = shown_lines.try_iter().collect();
+    assert!(output.status.success(), "{}", rest.join("\n"));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["server"], SERVER);
     assert_eq!(report["registered"], true);

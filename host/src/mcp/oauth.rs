@@ -10,7 +10,7 @@
 use std::{
     collections::HashMap,
     io::Write,
-    os::unix::fs::{DirBuilderExt, PermissionsExt},
+    os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt},
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -23,7 +23,7 @@ use rmcp::{
     model::ClientJsonRpcMessage,
     transport::{
         AuthError, AuthorizationManager, AuthorizationRequest, AuthorizationSession,
-        ClientCredentialsConfig, CredentialStore, StoredCredentials,
+        ClientCredentialsConfig, CredentialRefreshGuard, CredentialStore, StoredCredentials,
         auth::OAuthClientConfig,
         streamable_http_client::{
             StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
@@ -152,6 +152,32 @@ impl CredentialStore for CredentialFile {
             .map_err(AuthError::CredentialStoreError)
     }
 
+    /// Serialises refreshes across cchost processes sharing the file (an exclusive `flock` on
+    /// `<file>.lock`): servers that rotate refresh tokens accept each one once, so two processes
+    /// refreshing with the same token at once would log one of them out. rmcp loads the
+    /// credentials again under the lock, so the second process refreshes with the token the
+    /// first one stored.
+    async fn acquire_refresh_guard(&self) -> Result<Option<CredentialRefreshGuard>, AuthError> {
+        let mut lock_path = self.path.clone().into_os_string();
+        lock_path.push(".lock");
+        let lock = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .mode(0o600)
+                .open(&lock_path)?;
+            rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
+            Ok(file)
+        })
+        .await
+        .map_err(|e| AuthError::CredentialStoreError(e.to_string()))?
+        .map_err(|e| {
+            AuthError::CredentialStoreError(format!("cannot lock {}: {e}", self.path.display()))
+        })?;
+        Ok(Some(CredentialRefreshGuard::new(lock)))
+    }
+
     async fn clear(&self) -> Result<(), AuthError> {
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(()),
@@ -210,6 +236,9 @@ pub fn stored_login(dir: &Path, name: &str, server: &McpServer) -> Result<Stored
 pub fn logout(dir: &Path, name: &str, server: &McpServer) -> Result<bool, McpError> {
     let url = http_url(name, server)?;
     let path = credentials_path(dir, name, url);
+    let mut lock = path.clone().into_os_string();
+    lock.push(".lock");
+    let _ = std::fs::remove_file(lock);
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -930,6 +959,24 @@ mod tests {
         store.clear().await.unwrap();
         assert!(!path.exists());
         store.clear().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn refreshes_of_one_file_take_turns() {
+        let home = tempfile::tempdir().unwrap();
+        let path = credentials_path(home.path(), "remote", "https://mcp.example.com/mcp");
+        let store = CredentialFile::new(path.clone(), "https://mcp.example.com/mcp", None);
+        let other = CredentialFile::new(path, "https://mcp.example.com/mcp", None);
+        let held = store.acquire_refresh_guard().await.unwrap();
+        assert!(held.is_some());
+        let waiting = tokio::spawn(async move { other.acquire_refresh_guard().await });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!waiting.is_finished(), "the second refresh did not wait");
+        drop(held);
+        let second = tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("the second refresh goes ahead once the first is done");
+        assert!(second.unwrap().unwrap().is_some());
     }
 
     #[test]
