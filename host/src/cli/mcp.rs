@@ -61,6 +61,7 @@ enum McpSubcommand {
     /// `$XDG_DATA_HOME/cchost/mcp-credentials/` (default ~/.local/share), readable only by you;
     /// cchost refreshes them from then on and never prints them.
     Login {
+        /// A configured http server (`[mcp.servers.SERVER]` or `.mcp.json`).
         server: String,
         /// Only print the authorization URL; do not try to open a browser.
         #[arg(long)]
@@ -74,6 +75,7 @@ enum McpSubcommand {
     },
     /// Delete the OAuth credentials stored for SERVER.
     Logout {
+        /// A configured http server.
         server: String,
         #[arg(long)]
         json: bool,

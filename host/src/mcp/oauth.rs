@@ -351,7 +351,7 @@ pub async fn login(
             .get_credentials()
             .await
             .map_err(|e| McpError::auth(name, e))?;
-        return Ok(report(name, &settings, stored, false, &path).await);
+        return Ok(report(name, &settings, stored, false, &path));
     }
     let previous_scopes = CredentialFile::read(&path)
         .ok()
@@ -455,10 +455,10 @@ pub async fn login(
         .get_credentials()
         .await
         .map_err(|e| McpError::auth(name, e))?;
-    Ok(report(name, &settings, stored, registered, &path).await)
+    Ok(report(name, &settings, stored, registered, &path))
 }
 
-async fn report(
+fn report(
     name: &str,
     settings: &McpOAuth,
     (client_id, token): (String, Option<rmcp::transport::auth::OAuthTokenResponse>),
