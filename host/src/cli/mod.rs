@@ -82,7 +82,7 @@ enum Command {
     Trust(trust::TrustArgs),
     /// Session logs: list, show, tail, verify, repair, export.
     Session(session::SessionArgs),
-    /// MCP servers: list them, list a server's tools, call a tool.
+    /// MCP servers: list them, list a server's tools, call a tool, log in to one (OAuth).
     Mcp(mcp::McpCommand),
     /// Plugin components: inspect one (world, imports, grants here), check manifests.
     Plugin(plugin::PluginCommand),

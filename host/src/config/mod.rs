@@ -29,8 +29,9 @@ use anyhow::{Context, Result};
 pub use diagnostic::{ConfigError, Diagnostic};
 pub use schema::{
     AgentConfig, Checkpoint, Config, Durability, ElicitationPolicy, GateConfig, HookBinding,
-    McpConfig, McpServer, McpTransport, ModelConfig, ModelProvider, OnErrorSetting, PluginConfig,
-    SessionConfig, TrustConfig, WaveConfig, WavePolicy, WorkflowConfig,
+    McpConfig, McpOAuth, McpServer, McpTransport, ModelConfig, ModelProvider, OAuthGrant,
+    OnErrorSetting, PluginConfig, SessionConfig, TrustConfig, WaveConfig, WavePolicy,
+    WorkflowConfig,
 };
 pub use tree::{Entry, Node, Origin, Segment, Tier, display_path};
 

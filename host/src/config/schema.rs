@@ -257,6 +257,50 @@ pub struct McpServer {
     /// sensible defaults. cchost-only: not a `.mcp.json` key.
     #[serde(default)]
     pub elicitation: ElicitationPolicy,
+    /// `[mcp.servers.NAME.oauth]`: how cchost obtains OAuth tokens for an http server that asks
+    /// for them. Without it an http server that answers 401 still works after `cchost mcp login
+    /// NAME` (the client registers itself dynamically). cchost-only: not a `.mcp.json` key.
+    pub oauth: Option<McpOAuth>,
+}
+
+/// `[mcp.servers.NAME.oauth]`: the OAuth client cchost is towards one http server. Secrets never
+/// go in a file: `client_secret_env` names the environment variable that holds one.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpOAuth {
+    /// `authorization_code` (default): a person signs in once with `cchost mcp login NAME`
+    /// (PKCE, a loopback redirect) and cchost refreshes the token from then on;
+    /// `client_credentials`: machine to machine (CI), a token is fetched whenever needed with
+    /// `client_id` and the secret of `client_secret_env`, no login.
+    #[serde(default)]
+    pub grant: OAuthGrant,
+    /// A client registered with the authorization server beforehand. Absent: cchost registers
+    /// itself at login (dynamic client registration), or uses `client_metadata_url`.
+    pub client_id: Option<String>,
+    /// The name of the environment variable holding `client_id`'s secret (confidential
+    /// clients; required by `client_credentials`).
+    pub client_secret_env: Option<String>,
+    /// Scopes to ask for. Absent: those the server names in its challenge or metadata.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The port of the loopback redirect (`http://127.0.0.1:PORT/callback`) `cchost mcp login`
+    /// listens on, for a pre-registered client whose redirect URI is fixed. Absent: any free
+    /// port.
+    pub redirect_port: Option<u16>,
+    /// An https URL of a client ID metadata document describing cchost, used as the client id
+    /// when the authorization server supports such documents and no `client_id` is set.
+    pub client_metadata_url: Option<String>,
+}
+
+/// The OAuth grant cchost uses with a server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthGrant {
+    /// Interactive: authorization code with PKCE, once, by `cchost mcp login`; then refreshes.
+    #[default]
+    AuthorizationCode,
+    /// Unattended: the client's own credentials buy each token.
+    ClientCredentials,
 }
 
 /// What cchost answers when an MCP server asks for user input (`elicitation/create`).

@@ -19,6 +19,16 @@ pub enum McpError {
     Server { server: String, message: String },
     /// The server has no such tool.
     UnknownTool { server: String, tool: String },
+    /// The server wants an OAuth token cchost does not have (401), or one with more scope
+    /// (403 `insufficient_scope`): `cchost mcp login SERVER` gets one.
+    AuthRequired {
+        server: String,
+        /// The server's `WWW-Authenticate` challenge, which `login` can start from.
+        challenge: Option<String>,
+        insufficient_scope: bool,
+    },
+    /// OAuth itself failed: discovery, registration, the token exchange, the credentials file.
+    Auth { server: String, message: String },
 }
 
 impl McpError {
@@ -31,6 +41,13 @@ impl McpError {
 
     pub fn connect(server: &str, message: impl fmt::Display) -> McpError {
         McpError::Connect {
+            server: server.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    pub fn auth(server: &str, message: impl fmt::Display) -> McpError {
+        McpError::Auth {
             server: server.to_string(),
             message: message.to_string(),
         }
@@ -98,6 +115,26 @@ impl fmt::Display for McpError {
             }
             McpError::UnknownTool { server, tool } => {
                 write!(f, "MCP server `{server}` has no tool `{tool}`")
+            }
+            McpError::AuthRequired {
+                server,
+                insufficient_scope: false,
+                ..
+            } => write!(
+                f,
+                "MCP server `{server}` requires OAuth authorization: run `cchost mcp login {server}`"
+            ),
+            McpError::AuthRequired {
+                server,
+                insufficient_scope: true,
+                ..
+            } => write!(
+                f,
+                "MCP server `{server}` requires more OAuth scope than cchost was granted: run \
+                 `cchost mcp login {server}` again"
+            ),
+            McpError::Auth { server, message } => {
+                write!(f, "MCP server `{server}`: OAuth: {message}")
             }
         }
     }

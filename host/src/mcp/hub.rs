@@ -24,7 +24,8 @@ use tokio::sync::Mutex;
 use super::{
     McpError,
     client::HostClient,
-    connect::{Connected, Connection, connect},
+    connect::{Connected, Connection, auth_required, connect},
+    oauth::{self, ChallengeSeen},
 };
 use crate::config::{McpServer, McpTransport};
 
@@ -41,6 +42,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 pub struct McpHub {
     servers: BTreeMap<String, Arc<ServerSlot>>,
     roots: Arc<[PathBuf]>,
+    /// Where http servers' OAuth credentials are stored (`cchost mcp login`).
+    credentials_dir: Option<PathBuf>,
 }
 
 /// What `cchost mcp list` shows about a server.
@@ -84,6 +87,7 @@ struct SlotState {
 struct Live {
     connection: Connection,
     pid: Option<u32>,
+    challenges: Option<ChallengeSeen>,
     client: HostClient,
     tools: Mutex<Option<Arc<[Tool]>>>,
 }
@@ -105,7 +109,25 @@ impl McpHub {
         McpHub {
             servers,
             roots: roots.into(),
+            credentials_dir: oauth::default_credentials_dir(),
         }
+    }
+
+    /// Reads and stores OAuth credentials in `dir` instead of the default
+    /// ([`oauth::default_credentials_dir`]).
+    pub fn with_credentials_dir(mut self, dir: PathBuf) -> McpHub {
+        self.credentials_dir = Some(dir);
+        self
+    }
+
+    /// Where OAuth credentials are read and stored.
+    pub fn credentials_dir(&self) -> Option<&std::path::Path> {
+        self.credentials_dir.as_deref()
+    }
+
+    /// The configuration of `server`.
+    pub fn config(&self, server: &str) -> Result<&McpServer, McpError> {
+        self.slot(server).map(|slot| &slot.config)
     }
 
     pub fn server_names(&self) -> impl Iterator<Item = &str> {
@@ -291,11 +313,24 @@ impl McpHub {
         let timeout = slot.config.timeout_ms.map_or(CONNECT_TIMEOUT, |ms| {
             Duration::from_millis(ms).max(CONNECT_TIMEOUT)
         });
-        match connect(&slot.name, &slot.config, client.clone(), timeout).await {
-            Ok(Connected { connection, pid }) => {
+        let connected = connect(
+            &slot.name,
+            &slot.config,
+            client.clone(),
+            timeout,
+            self.credentials_dir.as_deref(),
+        )
+        .await;
+        match connected {
+            Ok(Connected {
+                connection,
+                pid,
+                challenges,
+            }) => {
                 let live = Arc::new(Live {
                     connection,
                     pid,
+                    challenges,
                     client,
                     tools: Mutex::default(),
                 });
@@ -351,7 +386,15 @@ impl McpHub {
             Ok(_) => state.consecutive_failures = 0,
             Err(_) => {}
         }
-        outcome
+        // A request the server refused for want of a (better) OAuth token ends the session;
+        // say so, rather than that the connection dropped.
+        let challenge = live.challenges.as_ref().and_then(ChallengeSeen::take);
+        match (outcome, challenge) {
+            (Err(error), Some(challenge)) if error.is_disconnect() => {
+                Err(auth_required(&slot.name, challenge))
+            }
+            (outcome, _) => outcome,
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! MCP client: server connections over stdio, streamable HTTP and legacy SSE, their lifecycle
 //! (lazy start, shared connection, restart with backoff), tool naming, and the calls agents and
-//! the CLI make through them.
+//! the CLI make through them; OAuth for HTTP servers.
 
 mod broker;
 mod client;
@@ -8,6 +8,7 @@ mod connect;
 mod error;
 mod hub;
 pub mod naming;
+pub mod oauth;
 pub mod sse;
 mod standalone_stream;
 mod summary;
