@@ -4,7 +4,9 @@
 //!   allocators, versus spawning `/bin/true` and a Python hook making the same decision;
 //! - `cchost hook` as a whole process (what Claude Code runs) versus the same two.
 //!
-//! Prints p50/p90 per case and the ratios. Run with `cargo bench -p cchost --bench hooks`.
+//! Prints p50/p90 per case and the ratios. Run with `cargo bench -p cchost --bench hooks`;
+//! `cargo bench -p cchost --bench hooks -- pooling` runs only the cases whose name contains
+//! `pooling` (for profiling one of them).
 
 use std::{path::Path, process::Command};
 
@@ -56,7 +58,11 @@ fn in_process(allocation: Allocation, cache: &Path, plugin: &str) -> Stats {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; a filter argument is accepted and ignored.
+    // `cargo bench` passes `--bench`; any other argument filters the cases by name.
+    let filter = std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with("--"))
+        .unwrap_or_default();
     let work = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
     let project = work.path().join("project");
@@ -72,24 +78,25 @@ fn main() {
     let envs = [("XDG_CACHE_HOME", cache.as_path()), ("HOME", work.path())];
 
     let mut rows: Vec<(&str, Stats)> = Vec::new();
-    rows.push((
-        "in-process, trivial hook, pooling",
-        in_process(Allocation::Pooling, &cache.join("cchost"), "trivial"),
-    ));
-    rows.push((
-        "in-process, pooling allocator",
-        in_process(Allocation::Pooling, &cache.join("cchost"), "guard-commands"),
-    ));
-    rows.push((
-        "in-process, on-demand allocator",
+    let mut case = |name: &'static str, run: &dyn Fn() -> Stats| {
+        if name.contains(filter.as_str()) {
+            rows.push((name, run()));
+        }
+    };
+    case("in-process, trivial hook, pooling", &|| {
+        in_process(Allocation::Pooling, &cache.join("cchost"), "trivial")
+    });
+    case("in-process, pooling allocator", &|| {
+        in_process(Allocation::Pooling, &cache.join("cchost"), "guard-commands")
+    });
+    case("in-process, on-demand allocator", &|| {
         in_process(
             Allocation::OnDemand,
             &cache.join("cchost"),
             "guard-commands",
-        ),
-    ));
-    rows.push((
-        "cchost hook (whole process)",
+        )
+    });
+    case("cchost hook (whole process)", &|| {
         measure(300, || {
             let out = run_process(cchost, &["hook"], &payload, &envs);
             assert!(
@@ -97,22 +104,20 @@ fn main() {
                 "{}",
                 String::from_utf8_lossy(&out)
             );
-        }),
-    ));
-    rows.push((
-        "spawn /bin/true",
+        })
+    });
+    case("spawn /bin/true", &|| {
         measure(300, || {
             run_process("/bin/true", &[], "", &[]);
-        }),
-    ));
-    let python = which_python();
-    rows.push((
-        "Python hook (same decision)",
+        })
+    });
+    case("Python hook (same decision)", &|| {
+        let python = which_python();
         measure(60, || {
             let out = run_process(&python, &[python_hook], &payload, &[]);
             assert!(out.starts_with(b"{\"hookSpecificOutput\""));
-        }),
-    ));
+        })
+    });
 
     println!(
         "\n{:<34} {:>10} {:>10} {:>8}",
@@ -129,15 +134,16 @@ fn main() {
     let p50 = |name: &str| {
         rows.iter()
             .find(|(n, _)| *n == name)
-            .unwrap()
-            .1
-            .p50
-            .as_secs_f64()
+            .map(|(_, stats)| stats.p50.as_secs_f64())
     };
-    let pooled = p50("in-process, pooling allocator");
-    let process = p50("cchost hook (whole process)");
-    let bin_true = p50("spawn /bin/true");
-    let python = p50("Python hook (same decision)");
+    let (Some(pooled), Some(process), Some(bin_true), Some(python)) = (
+        p50("in-process, pooling allocator"),
+        p50("cchost hook (whole process)"),
+        p50("spawn /bin/true"),
+        p50("Python hook (same decision)"),
+    ) else {
+        return; // a filtered run: no ratios
+    };
     println!("\nratios (p50):");
     println!(
         "  spawn /bin/true / in-process (pooling)   = {:>8.1}x",
