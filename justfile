@@ -1,5 +1,10 @@
 # Developer conveniences; the README's two commands never need `just`.
 
+# `cchost`, then `cchost-hook` built alone without the compilers (what `hook install` writes).
+install:
+    cargo install --path host
+    cargo install --path host --no-default-features --bin cchost-hook --force
+
 # Run the whole test suite (the README's test command).
 test:
     cargo test --workspace

@@ -2,13 +2,18 @@
 //!
 //! - in process: one hook (`guard-commands`) in a fresh instance, pooled and on-demand
 //!   allocators, versus spawning `/bin/true` and a Python hook making the same decision;
-//! - `cchost hook` as a whole process (what Claude Code runs) versus the same two.
+//! - `cchost hook` as a whole process versus the same two, and `cchost-hook`, the slim hook
+//!   executable (what `cchost hook install` writes when it is installed), built here as users
+//!   install it: alone, without the compilers (`--no-default-features`).
 //!
 //! Prints p50/p90 per case and the ratios. Run with `cargo bench -p cchost --bench hooks`;
 //! `cargo bench -p cchost --bench hooks -- pooling` runs only the cases whose name contains
 //! `pooling` (for profiling one of them).
 
-use std::{path::Path, process::Command};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
 
 mod support;
 
@@ -106,6 +111,24 @@ fn main() {
             );
         })
     });
+    case("cchost-hook (slim process)", &|| {
+        let slim = slim_hook_executable();
+        let slim = slim.to_str().unwrap();
+        // Cache misses go to `cchost hook`; after the warm-up every call answers alone.
+        let envs = [
+            ("XDG_CACHE_HOME", cache.as_path()),
+            ("HOME", work.path()),
+            ("CCHOST_EXE", Path::new(cchost)),
+        ];
+        measure(300, || {
+            let out = run_process(slim, &[], &payload, &envs);
+            assert!(
+                out.starts_with(b"{\"hookSpecificOutput\""),
+                "{}",
+                String::from_utf8_lossy(&out)
+            );
+        })
+    });
     case("spawn /bin/true", &|| {
         measure(300, || {
             run_process("/bin/true", &[], "", &[]);
@@ -120,12 +143,12 @@ fn main() {
     });
 
     println!(
-        "\n{:<34} {:>10} {:>10} {:>8}",
+        "\n{:<36} {:>10} {:>10} {:>8}",
         "case", "p50", "p90", "samples"
     );
     for (name, stats) in &rows {
         println!(
-            "{name:<34} {:>10} {:>10} {:>8}",
+            "{name:<36} {:>10} {:>10} {:>8}",
             fmt(stats.p50),
             fmt(stats.p90),
             stats.samples
@@ -136,9 +159,10 @@ fn main() {
             .find(|(n, _)| *n == name)
             .map(|(_, stats)| stats.p50.as_secs_f64())
     };
-    let (Some(pooled), Some(process), Some(bin_true), Some(python)) = (
+    let (Some(pooled), Some(process), Some(slim), Some(bin_true), Some(python)) = (
         p50("in-process, pooling allocator"),
         p50("cchost hook (whole process)"),
+        p50("cchost-hook (slim process)"),
         p50("spawn /bin/true"),
         p50("Python hook (same decision)"),
     ) else {
@@ -161,6 +185,46 @@ fn main() {
         "  Python hook     / cchost hook process    = {:>8.1}x",
         python / process
     );
+    println!(
+        "  spawn /bin/true / cchost-hook process    = {:>8.2}x",
+        bin_true / slim
+    );
+    println!(
+        "  Python hook     / cchost-hook process    = {:>8.1}x",
+        python / slim
+    );
+    println!(
+        "  cchost hook     / cchost-hook process    = {:>8.2}x",
+        process / slim
+    );
+}
+
+/// Builds `cchost-hook` as users install it — alone, release, without the compilers — in a
+/// target directory of its own (a build with the other targets would unify the features and
+/// link the compilers in). The first build takes minutes; later ones are incremental.
+fn slim_hook_executable() -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("slim-hook");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--package",
+            "cchost",
+            "--no-default-features",
+            "--bin",
+            "cchost-hook",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("run cargo to build cchost-hook");
+    assert!(status.success(), "building the slim cchost-hook failed");
+    target.join("release/cchost-hook")
 }
 
 fn which_python() -> String {

@@ -35,7 +35,7 @@ use cchost::{
         builtin::{self, PLUGIN_BUILD_DIR},
         grants::{Access, Capabilities, FileAccess, PathContext},
     },
-    runtime::{Allocation, ComponentCache, Metering, Optimizer, Tier, Tiering, optimizing_engine},
+    runtime::{Allocation, ComponentCache, EngineKind, Metering, Optimizer, Tier, Tiering},
 };
 use guests::Language;
 use support::{Stats, fmt, measure, run_process};
@@ -233,9 +233,9 @@ fn main() {
             let optimised_in = match first.get(&name).unwrap().tier {
                 Tier::Baseline => {
                     let started = Instant::now();
-                    let engine = optimizing_engine(Allocation::OnDemand, Metering::Off).unwrap();
+                    let kind = EngineKind::optimizing(Allocation::OnDemand, Metering::Off);
                     let sha256 = sha256_of(source);
-                    while !ComponentCache::at(&cache).contains(&engine, &sha256) {
+                    while !ComponentCache::at(&cache).contains(kind, &sha256) {
                         std::thread::sleep(Duration::from_millis(20));
                     }
                     fmt(started.elapsed())

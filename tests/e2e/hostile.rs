@@ -428,7 +428,7 @@ async fn corrupt_cache_entry_heals_itself() {
         .flavor(Metering::Off, Tier::Optimized)
         .unwrap();
     let engine_dir = ComponentCache::at(dir.path())
-        .engine_dir(&plain.engine)
+        .engine_dir(plain.kind)
         .unwrap();
     let sha = {
         use sha2::Digest;

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `cchost` binary and library on real components built from
 //! `plugins/` and `tests/plugins/`.
 
+mod cached_hook;
 mod common;
 mod config_cli;
 mod gate_cli;

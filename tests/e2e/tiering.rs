@@ -15,7 +15,7 @@ use cchost::{
         manifest::LimitSettings,
     },
     runtime::{
-        Allocation, ComponentCache, Failure, Metering, Optimizer, Tier, Tiering, optimizing_engine,
+        Allocation, ComponentCache, EngineKind, Failure, Metering, Optimizer, Tier, Tiering,
     },
 };
 use serde_json::json;
@@ -123,10 +123,10 @@ async fn baseline_code_traps_with_the_panic_message() {
 
 /// Waits until the optimising engine's cache entry for `component` appears.
 fn wait_for_optimised_entry(cache: &Path, component: &[u8], limit: Duration) -> Duration {
-    let engine = optimizing_engine(Allocation::OnDemand, Metering::Off).unwrap();
+    let kind = EngineKind::optimizing(Allocation::OnDemand, Metering::Off);
     let sha256 = hex::encode(sha2::Sha256::digest(component));
     let started = Instant::now();
-    while !ComponentCache::at(cache).contains(&engine, &sha256) {
+    while !ComponentCache::at(cache).contains(kind, &sha256) {
         assert!(
             started.elapsed() < limit,
             "no optimised cache entry after {limit:?}"

@@ -1,4 +1,6 @@
-//! `cchost hook`: the drop-in Claude Code hook command, and `cchost hook install`.
+//! `cchost hook`: the drop-in Claude Code hook command, `cchost hook install`, and the whole of
+//! `cchost-hook`, the slim executable that answers from the compiled-component cache and hands
+//! whatever it cannot answer that way to `cchost hook`.
 
 use std::{
     io::{Read, Write},
@@ -14,8 +16,12 @@ use serde_json::{Value, json};
 use crate::{
     hooks::{self, ClaudeReply, HookInput, HookSet, wire},
     plugins::{PluginRegistry, grants::PathContext},
-    runtime::{Allocation, ComponentCache},
+    runtime::{Allocation, Compilation, ComponentCache, Failure},
 };
+
+/// Names the `cchost` executable `cchost-hook` hands cache misses to; default: `cchost` beside
+/// `cchost-hook`, else on `PATH`.
+pub const HANDOFF_ENV: &str = "CCHOST_EXE";
 
 /// Largest hook payload read from stdin.
 const MAX_PAYLOAD_BYTES: u64 = 64 << 20;
@@ -49,7 +55,8 @@ struct InstallArgs {
     /// Events to hook (repeatable); default: the events bound in cchost's configuration.
     #[arg(long = "event", value_name = "EVENT")]
     events: Vec<String>,
-    /// The command Claude Code should run; default: this executable's absolute path + ` hook`.
+    /// The command Claude Code should run; default: `cchost-hook` beside this executable when it
+    /// is installed (the fast path), else this executable's absolute path + ` hook`.
     #[arg(long)]
     command: Option<String>,
     /// Print the resulting settings instead of writing them.
@@ -67,7 +74,68 @@ pub fn run(args: HookArgs, config: &super::ConfigArgs) -> ExitCode {
             }
         };
     }
-    let reply = handle_event(args.event.as_deref(), config);
+    let reply = match read_payload(args.event.as_deref()) {
+        Ok(payload) => match handle_event(&payload, args.event.as_deref(), config, Mode::Full) {
+            Answer::Reply(reply) => reply,
+            // A full run compiles what is missing; it cannot get here, but it would fail closed.
+            Answer::NotCompiled => wire::render_error(
+                args.event.as_deref(),
+                "cchost hook: a hook could not be compiled",
+            ),
+        },
+        Err(reply) => reply,
+    };
+    print_reply(&reply)
+}
+
+/// `cchost-hook [EVENT]`: `cchost hook` without `install` or options, for the fast path. It
+/// never compiles: when a bound hook is not in the cache yet, it passes the payload to `cchost
+/// hook`, which compiles it (and caches it for next time), and answers with what that says.
+pub fn run_cached_only() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let event = args.next();
+    if args.next().is_some() || event.as_deref().is_some_and(|e| e.starts_with('-')) {
+        let help = matches!(event.as_deref(), Some("-h" | "--help"));
+        let usage = "usage: cchost-hook [EVENT] < payload.json\n\n\
+             The fast Claude Code hook command: runs the WASM hooks configured for the project \
+             of the payload's `cwd` from the compiled-component cache, and hands the event to \
+             `cchost hook` ($CCHOST_EXE, else the `cchost` beside this executable, else on PATH) \
+             when a hook is not compiled yet. For options, use `cchost hook`.";
+        return if help {
+            println!("{usage}");
+            ExitCode::SUCCESS
+        } else {
+            eprintln!("{usage}");
+            ExitCode::from(super::exit::USAGE)
+        };
+    }
+    let reply = match read_payload(event.as_deref()) {
+        Ok(payload) => {
+            let config = super::ConfigArgs::default();
+            match handle_event(&payload, event.as_deref(), &config, Mode::CachedOnly) {
+                Answer::Reply(reply) => reply,
+                Answer::NotCompiled => hand_over(&payload, event.as_deref()),
+            }
+        }
+        Err(reply) => reply,
+    };
+    print_reply(&reply)
+}
+
+/// Whether this process may compile components.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Full,
+    CachedOnly,
+}
+
+enum Answer {
+    Reply(ClaudeReply),
+    /// A bound hook is not in the cache and this process may not compile it.
+    NotCompiled,
+}
+
+fn print_reply(reply: &ClaudeReply) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(reply.stdout.as_bytes());
     let _ = stdout.flush();
@@ -77,27 +145,49 @@ pub fn run(args: HookArgs, config: &super::ConfigArgs) -> ExitCode {
     ExitCode::from(reply.exit_code.clamp(0, 255) as u8)
 }
 
-/// Reads the payload, runs the matching hooks and renders Claude Code's answer. Anything that
-/// stops cchost itself from deciding fails closed on permission events (see `wire::render_error`).
-fn handle_event(event_arg: Option<&str>, config: &super::ConfigArgs) -> ClaudeReply {
+/// The payload on stdin; an unreadable one is an error that fails closed when `event_arg` is a
+/// permission event.
+fn read_payload(event_arg: Option<&str>) -> Result<Vec<u8>, ClaudeReply> {
     let mut payload = Vec::new();
-    if let Err(e) = std::io::stdin()
+    match std::io::stdin()
         .take(MAX_PAYLOAD_BYTES)
         .read_to_end(&mut payload)
     {
-        return wire::render_error(event_arg, &format!("cchost hook: cannot read stdin: {e}"));
-    }
-    let input = match HookInput::parse(&payload, event_arg) {
-        Ok(input) => input,
-        Err(e) => return wire::render_error(event_arg, &format!("cchost hook: {e:#}")),
-    };
-    match decide(&input, config) {
-        Ok(reply) => reply,
-        Err(e) => wire::render_error(Some(&input.event_name), &format!("cchost hook: {e:#}")),
+        Ok(_) => Ok(payload),
+        Err(e) => Err(wire::render_error(
+            event_arg,
+            &format!("cchost hook: cannot read stdin: {e}"),
+        )),
     }
 }
 
-fn decide(input: &HookInput, config_args: &super::ConfigArgs) -> Result<ClaudeReply> {
+/// Parses the payload, runs the matching hooks and renders Claude Code's answer. Anything that
+/// stops cchost itself from deciding fails closed on permission events (see `wire::render_error`).
+fn handle_event(
+    payload: &[u8],
+    event_arg: Option<&str>,
+    config: &super::ConfigArgs,
+    mode: Mode,
+) -> Answer {
+    let input = match HookInput::parse(payload, event_arg) {
+        Ok(input) => input,
+        Err(e) => {
+            return Answer::Reply(wire::render_error(
+                event_arg,
+                &format!("cchost hook: {e:#}"),
+            ));
+        }
+    };
+    match decide(&input, config, mode) {
+        Ok(answer) => answer,
+        Err(e) => Answer::Reply(wire::render_error(
+            Some(&input.event_name),
+            &format!("cchost hook: {e:#}"),
+        )),
+    }
+}
+
+fn decide(input: &HookInput, config_args: &super::ConfigArgs, mode: Mode) -> Result<Answer> {
     // Claude Code sends an absolute `cwd`; a relative one (hand-written payloads) is taken
     // from where cchost runs.
     let process_cwd = std::env::current_dir().context("determine the working directory")?;
@@ -109,11 +199,11 @@ fn decide(input: &HookInput, config_args: &super::ConfigArgs) -> Result<ClaudeRe
     let bindings = hook_set.matching(input);
     if bindings.is_empty() {
         // The common case for most events: answer without creating an engine at all.
-        return Ok(ClaudeReply {
+        return Ok(Answer::Reply(ClaudeReply {
             exit_code: 0,
             stdout: String::new(),
             stderr: String::new(),
-        });
+        }));
     }
     let mut specs = loaded.config.plugin_specs()?;
     // A bound plugin without a `[plugins]` table: a built-in, or a `.wasm` of `plugin_dirs`.
@@ -122,15 +212,27 @@ fn decide(input: &HookInput, config_args: &super::ConfigArgs) -> Result<ClaudeRe
             specs.push(loaded.config.spec_of(&binding.plugin)?);
         }
     }
-    let registry = Arc::new(
-        PluginRegistry::new(
-            Allocation::OnDemand,
-            ComponentCache::from_env(),
-            specs,
-            PathContext::from_env(loaded.project_root.clone()),
-        )?
-        .with_tiering(super::one_shot_tiering()),
-    );
+    let registry = PluginRegistry::for_hooks(
+        Allocation::OnDemand,
+        ComponentCache::from_env(),
+        specs,
+        PathContext::from_env(loaded.project_root.clone()),
+    )?;
+    let registry = Arc::new(match mode {
+        Mode::Full => registry.with_tiering(super::one_shot_tiering()),
+        Mode::CachedOnly => {
+            let registry = registry.with_compilation(Compilation::CachedOnly);
+            for binding in &bindings {
+                // Other load failures are the hook's own, and its `on_error` decides.
+                if let Err(e) = registry.get(&binding.plugin)
+                    && e.failure == Failure::NotCompiled
+                {
+                    return Ok(Answer::NotCompiled);
+                }
+            }
+            registry
+        }
+    });
     // One hook runs on this thread; several get a worker each (up to the cores there are).
     let runtime = if bindings.len() > 1 {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -149,7 +251,68 @@ fn decide(input: &HookInput, config_args: &super::ConfigArgs) -> Result<ClaudeRe
     // only add to the latency Claude Code waits for.
     std::mem::forget(runtime);
     std::mem::forget(registry);
-    Ok(wire::render(&input.event_name, &merged))
+    Ok(Answer::Reply(wire::render(&input.event_name, &merged)))
+}
+
+/// Runs `cchost hook [EVENT]` on `payload` and answers with its answer. If it cannot be run,
+/// the answer is an error, which fails closed on permission events like any other.
+fn hand_over(payload: &[u8], event_arg: Option<&str>) -> ClaudeReply {
+    let event_for_error = HookInput::parse(payload, event_arg)
+        .ok()
+        .map(|input| input.event_name);
+    let fail = |message: String| wire::render_error(event_for_error.as_deref(), &message);
+    let exe = handoff_executable();
+    let mut command = std::process::Command::new(&exe);
+    command.arg("hook").args(event_arg);
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            return fail(format!(
+                "cchost-hook: a hook is not compiled yet and `{}` cannot be started to compile \
+                 it ({e}); install cchost beside cchost-hook or set {HANDOFF_ENV}",
+                exe.display()
+            ));
+        }
+    };
+    // The payload is at most 64 MiB: writing it before reading could fill the pipe while
+    // the child writes its answer, so it is written from a thread.
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let payload = payload.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&payload));
+    let output = match child.wait_with_output() {
+        Ok(output) => output,
+        Err(e) => return fail(format!("cchost-hook: waiting for `cchost hook`: {e}")),
+    };
+    let _ = writer.join();
+    match output.status.code() {
+        Some(code) => ClaudeReply {
+            exit_code: code,
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr)
+                .trim_end()
+                .to_string(),
+        },
+        None => fail(format!(
+            "cchost-hook: `cchost hook` ended without an answer ({})",
+            output.status
+        )),
+    }
+}
+
+/// `$CCHOST_EXE`, else `cchost` beside this executable, else `cchost` on `PATH`.
+fn handoff_executable() -> PathBuf {
+    if let Some(exe) = std::env::var_os(HANDOFF_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(exe);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("cchost")))
+        .filter(|beside| beside.is_file())
+        .unwrap_or_else(|| PathBuf::from("cchost"))
 }
 
 fn install(args: InstallArgs, config_args: &super::ConfigArgs) -> Result<()> {
@@ -168,10 +331,7 @@ fn install(args: InstallArgs, config_args: &super::ConfigArgs) -> Result<()> {
     };
     let command = match args.command {
         Some(command) => command,
-        None => {
-            let exe = std::env::current_exe().context("locate the cchost executable")?;
-            format!("{} hook", shell_quote(&exe))
-        }
+        None => default_hook_command()?,
     };
     let mut events = args.events;
     if events.is_empty() {
@@ -233,6 +393,18 @@ fn install(args: InstallArgs, config_args: &super::ConfigArgs) -> Result<()> {
         added.join(", ")
     );
     Ok(())
+}
+
+/// `cchost-hook` when it is installed beside this executable, else `cchost hook`, by absolute
+/// path: Claude Code runs hooks with its own `PATH`.
+fn default_hook_command() -> Result<String> {
+    let exe = std::env::current_exe().context("locate the cchost executable")?;
+    let slim = exe.with_file_name("cchost-hook");
+    Ok(if slim.is_file() {
+        shell_quote(&slim)
+    } else {
+        format!("{} hook", shell_quote(&exe))
+    })
 }
 
 /// Adds a `{matcher: "", hooks: [{type: command, command}]}` group for each event that does not

@@ -106,6 +106,11 @@ pub mod exit {
     pub const USAGE: u8 = 2;
 }
 
+/// The whole of `cchost-hook` (see `hook::run_cached_only`).
+pub fn run_cached_hook() -> ExitCode {
+    hook::run_cached_only()
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.quiet);

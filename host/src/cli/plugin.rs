@@ -305,7 +305,8 @@ fn optimize(args: OptimizeArgs) -> Result<ExitCode> {
     };
     let engine = runtime::optimizing_engine(allocation, metering)?;
     let plugin = args.file.display().to_string();
-    ComponentCache::at(&args.cache_dir).optimize(&engine, &plugin, &bytes, &sha256)?;
+    let kind = runtime::EngineKind::optimizing(allocation, metering);
+    ComponentCache::at(&args.cache_dir).optimize(&engine, kind, &plugin, &bytes, &sha256)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,7 +11,10 @@ use std::{
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
-use wasmtime::{Store, Trap, component::HasSelf};
+use wasmtime::{
+    Store, Trap,
+    component::{HasSelf, Linker},
+};
 
 use super::{
     bindings::{
@@ -28,11 +31,36 @@ use super::{
 use crate::{
     model::ModelClient,
     runtime::{
-        Allocation, ComponentCache, ComponentSource, Failure, Limits, Loaded, Metering,
-        PluginError, Runtime, Tier, Tiering,
+        Allocation, Compilation, ComponentCache, ComponentSource, Failure, Limits, Loaded,
+        Metering, NotCompiled, PluginError, Runtime, Tier, Tiering,
     },
     session::SessionHandle,
 };
+
+fn link_hook_interfaces(linker: &mut Linker<PluginState>) -> Result<()> {
+    use bindings::hook::cchost::plugin::{config, log, types};
+    wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    config::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    Ok(())
+}
+
+fn link_all_interfaces(linker: &mut Linker<PluginState>) -> Result<()> {
+    use bindings::{
+        agent::cchost::plugin::{mcp, model, session},
+        gate::cchost::plugin::exec,
+    };
+    link_hook_interfaces(linker)?;
+    // Only agents may import these three (`grants::check_imports`); linking them for every
+    // world is harmless since hooks and gates cannot name them.
+    session::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    mcp::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    model::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    // Hooks may not import it (`grants::check_imports`).
+    exec::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    Ok(())
+}
 
 /// Where a plugin's component comes from.
 #[derive(Debug, Clone)]
@@ -79,37 +107,48 @@ pub struct PluginRegistry {
 }
 
 impl PluginRegistry {
+    /// A registry for every kind of plugin: the host links all of cchost's interfaces.
     pub fn new(
         allocation: Allocation,
         cache: ComponentCache,
         specs: impl IntoIterator<Item = PluginSpec>,
         paths: PathContext,
     ) -> Result<Self> {
-        let runtime = Runtime::new(allocation, cache, |linker| {
-            wasmtime_wasi::p2::add_to_linker_async(linker)?;
-            use bindings::{
-                agent::cchost::plugin::{mcp, model, session},
-                gate::cchost::plugin::exec,
-                hook::cchost::plugin::{config, log, types},
-            };
-            log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-            // Only agents may import it (`grants::check_imports`); linking it for every world is
-            // harmless since hooks and gates cannot name it.
-            session::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-            mcp::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-            model::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-            // Hooks may not import it (`grants::check_imports`).
-            exec::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-            config::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-            types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-            Ok(())
-        })?;
+        Self::linking(allocation, cache, specs, paths, link_all_interfaces)
+    }
+
+    /// A registry that serves only hooks: the host links WASI and the `hook` world's imports
+    /// (`log`, `config`, `types`), so nothing else is reachable, and the code behind the other
+    /// interfaces stays out of an executable that only runs hooks (`cchost-hook`).
+    pub fn for_hooks(
+        allocation: Allocation,
+        cache: ComponentCache,
+        specs: impl IntoIterator<Item = PluginSpec>,
+        paths: PathContext,
+    ) -> Result<Self> {
+        Self::linking(allocation, cache, specs, paths, link_hook_interfaces)
+    }
+
+    fn linking(
+        allocation: Allocation,
+        cache: ComponentCache,
+        specs: impl IntoIterator<Item = PluginSpec>,
+        paths: PathContext,
+        link: fn(&mut Linker<PluginState>) -> Result<()>,
+    ) -> Result<Self> {
         Ok(PluginRegistry {
-            runtime,
+            runtime: Runtime::new(allocation, cache, link)?,
             specs: specs.into_iter().map(|s| (s.name.clone(), s)).collect(),
             paths,
             loaded: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Whether a component missing from the cache is compiled (the default) or refused with
+    /// [`Failure::NotCompiled`].
+    pub fn with_compilation(mut self, compilation: Compilation) -> Self {
+        self.runtime.set_compilation(compilation);
+        self
     }
 
     /// Replaces the default tiering (baseline code for the first load of large components,
@@ -130,10 +169,14 @@ impl PluginRegistry {
         }
         // Loading happens outside the lock: compiling a large component takes seconds and must
         // not hold up calls to plugins that are already loaded.
-        let plugin = Arc::new(
-            self.load(name)
-                .map_err(|e| PluginError::new(name, Failure::Load(format!("{e:#}"))))?,
-        );
+        let plugin = Arc::new(self.load(name).map_err(|e| {
+            let failure = if e.downcast_ref::<NotCompiled>().is_some() {
+                Failure::NotCompiled
+            } else {
+                Failure::Load(format!("{e:#}"))
+            };
+            PluginError::new(name, failure)
+        })?);
         Ok(self
             .lock_loaded()
             .entry(name.to_string())
@@ -247,7 +290,7 @@ impl PluginRegistry {
             limits,
             imports,
             engine: flavor.engine.clone(),
-            tier: flavor.tier,
+            tier: flavor.kind.tier,
             world,
         })
     }

@@ -1,8 +1,11 @@
 //! The on-disk cache of precompiled components.
 //!
-//! Layout: `<dir>/<engine>/<sha256>.cwasm`, where `<engine>` is a digest of
-//! `Engine::precompile_compatibility_hash()` (wasmtime version, config and CPU features) and
-//! `<sha256>` is the digest of the component's bytes. Entries are written to a temporary file in
+//! Layout: `<dir>/<engine>/<sha256>.cwasm`, where `<engine>` is a digest of the engine's
+//! [`EngineKind`], cchost's version, the target and the CPU features, and `<sha256>` is the
+//! digest of the component's bytes. The directory is named from what cchost configured rather
+//! than from `Engine::precompile_compatibility_hash()` because that needs a compiler, and
+//! `cchost-hook` is built without one; wasmtime still checks every entry's version, target, CPU
+//! features and settings against the engine when it loads it. Entries are written to a temporary file in
 //! the same directory and renamed into place, so concurrent writers never expose a partial file;
 //! an entry that fails to load is removed and rebuilt. A precompiled file is native code that
 //! runs unchecked, so the cache is used only when its directory belongs to the current user and
@@ -10,14 +13,16 @@
 
 use std::{
     fs,
-    hash::{DefaultHasher, Hash, Hasher},
     io::Write,
     os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt},
     path::{Path, PathBuf},
 };
 
 use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
 use wasmtime::{Engine, component::Component};
+
+use super::{Compilation, EngineKind, NotCompiled};
 
 /// Where compiled components are kept; `None` compiles in memory every time.
 #[derive(Debug, Clone)]
@@ -61,65 +66,74 @@ impl ComponentCache {
         self.dir.as_deref()
     }
 
-    /// Whether `engine` has an entry for the component with this digest.
-    pub fn contains(&self, engine: &Engine, sha256: &str) -> bool {
-        self.engine_dir(engine)
+    /// Whether engines of `kind` have an entry for the component with this digest.
+    pub fn contains(&self, kind: EngineKind, sha256: &str) -> bool {
+        self.engine_dir(kind)
             .is_some_and(|dir| dir.join(format!("{sha256}.cwasm")).is_file())
     }
 
-    /// The directory holding entries for `engine`, if the cache is usable. Winch and Cranelift
-    /// engines get different directories: the compatibility hash covers the tunables, which
-    /// differ in `winch_callable`.
-    pub fn engine_dir(&self, engine: &Engine) -> Option<PathBuf> {
-        let mut hasher = DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut hasher);
-        Some(self.dir.as_ref()?.join(format!("{:016x}", hasher.finish())))
+    /// The directory holding entries for engines of `kind`, if the cache is enabled. Each tier
+    /// and metering gets its own: their compiled code differs.
+    pub fn engine_dir(&self, kind: EngineKind) -> Option<PathBuf> {
+        let mut digest = Sha256::new();
+        digest.update(format!(
+            "cchost {} {:?} {}-{} {}",
+            env!("CARGO_PKG_VERSION"),
+            kind,
+            std::env::consts::ARCH,
+            std::env::consts::OS,
+            cpu_features()
+        ));
+        let name = hex::encode(&digest.finalize()[..8]);
+        Some(self.dir.as_ref()?.join(name))
     }
 
-    /// The compiled component for `bytes`, loading it from the cache or compiling and storing it.
+    /// The compiled component for `bytes`: from the cache, else compiled now and stored, unless
+    /// `compilation` is [`Compilation::CachedOnly`], which fails with [`NotCompiled`] instead.
     pub fn load(
         &self,
         engine: &Engine,
+        kind: EngineKind,
+        compilation: Compilation,
         plugin: &str,
         bytes: &[u8],
         sha256: &str,
     ) -> Result<Component> {
-        let Some(dir) = self.usable_dir(engine) else {
-            return Component::new(engine, bytes)
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("compile plugin `{plugin}`"));
-        };
-        let entry = dir.join(format!("{sha256}.cwasm"));
-        if entry.exists() {
-            // SAFETY: the entry was written by this program into a directory only the current
-            // user can write (checked in `usable_dir`), for an engine with the same
-            // compatibility hash; wasmtime validates the header before use.
-            match unsafe { Component::deserialize_file(engine, &entry) } {
-                Ok(component) => return Ok(component),
-                Err(e) => {
-                    tracing::warn!(
-                        plugin,
-                        entry = %entry.display(),
-                        "discarding unreadable cache entry: {e:#}"
-                    );
-                    let _ = fs::remove_file(&entry);
+        let dir = self.usable_dir(kind);
+        if let Some(dir) = &dir {
+            let entry = dir.join(format!("{sha256}.cwasm"));
+            if entry.exists() {
+                // SAFETY: the entry was written by this program into a directory only the
+                // current user can write (checked in `usable_dir`), for an engine of the same
+                // kind; wasmtime checks its header and settings against `engine` before use.
+                match unsafe { Component::deserialize_file(engine, &entry) } {
+                    Ok(component) => return Ok(component),
+                    // Whoever may compile repairs the entry; a cached-only loader leaves it to
+                    // them rather than delete what it cannot rebuild.
+                    Err(e) if compilation == Compilation::CachedOnly => {
+                        return Err(anyhow::Error::new(NotCompiled {
+                            plugin: plugin.to_string(),
+                        })
+                        .context(format!("cache entry {}: {e:#}", entry.display())));
+                    }
+                    Err(e) => {
+                        tracing::warn!(
+                            plugin,
+                            entry = %entry.display(),
+                            "discarding unreadable cache entry: {e:#}"
+                        );
+                        let _ = fs::remove_file(&entry);
+                    }
                 }
             }
         }
-        let compiled = engine
-            .precompile_component(bytes)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("compile plugin `{plugin}`"))?;
-        if let Err(e) = write_atomically(&dir, &entry, &compiled) {
-            tracing::warn!(
-                plugin,
-                "cannot store compiled component in the cache: {e:#}"
-            );
+        if compilation == Compilation::CachedOnly {
+            return Err(NotCompiled {
+                plugin: plugin.to_string(),
+            }
+            .into());
         }
-        // SAFETY: `compiled` was produced by `precompile_component` on this very engine.
-        unsafe { Component::deserialize(engine, &compiled) }
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("load compiled plugin `{plugin}`"))
+        compile_and_store(engine, dir.as_deref(), plugin, bytes, sha256)
     }
 
     /// Compiles `bytes` into the cache unless it is there already or another process or thread
@@ -127,12 +141,13 @@ impl ComponentCache {
     pub fn optimize(
         &self,
         engine: &Engine,
+        kind: EngineKind,
         plugin: &str,
         bytes: &[u8],
         sha256: &str,
     ) -> Result<()> {
         let dir = self
-            .usable_dir(engine)
+            .usable_dir(kind)
             .context("the component cache is disabled")?;
         let entry = dir.join(format!("{sha256}.cwasm"));
         let lock_path = dir.join(format!("{sha256}.compiling"));
@@ -148,10 +163,7 @@ impl ComponentCache {
             Err(e) => return Err(e).with_context(|| format!("lock {}", lock_path.display())),
         }
         if !entry.is_file() {
-            let compiled = engine
-                .precompile_component(bytes)
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("compile plugin `{plugin}`"))?;
+            let compiled = precompile(engine, plugin, bytes)?;
             write_atomically(&dir, &entry, &compiled)?;
         }
         // A racing optimizer that opened the file before this removal compiles once more at
@@ -160,8 +172,8 @@ impl ComponentCache {
         Ok(())
     }
 
-    fn usable_dir(&self, engine: &Engine) -> Option<PathBuf> {
-        let dir = self.engine_dir(engine)?;
+    fn usable_dir(&self, kind: EngineKind) -> Option<PathBuf> {
+        let dir = self.engine_dir(kind)?;
         match ensure_private_dir(&dir) {
             Ok(()) => Some(dir),
             Err(e) => {
@@ -170,6 +182,78 @@ impl ComponentCache {
             }
         }
     }
+}
+
+/// Compiles `bytes`, storing the result in `dir` when there is one.
+fn compile_and_store(
+    engine: &Engine,
+    dir: Option<&Path>,
+    plugin: &str,
+    bytes: &[u8],
+    sha256: &str,
+) -> Result<Component> {
+    let compiled = precompile(engine, plugin, bytes)?;
+    if let Some(dir) = dir
+        && let Err(e) = write_atomically(dir, &dir.join(format!("{sha256}.cwasm")), &compiled)
+    {
+        tracing::warn!(
+            plugin,
+            "cannot store compiled component in the cache: {e:#}"
+        );
+    }
+    // SAFETY: `compiled` was produced by `precompile_component` on this very engine.
+    unsafe { Component::deserialize(engine, &compiled) }
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("load compiled plugin `{plugin}`"))
+}
+
+#[cfg(feature = "compiler")]
+fn precompile(engine: &Engine, plugin: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+    engine
+        .precompile_component(bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("compile plugin `{plugin}`"))
+}
+
+/// Built without the compilers, only the cache has components.
+#[cfg(not(feature = "compiler"))]
+fn precompile(_engine: &Engine, plugin: &str, _bytes: &[u8]) -> Result<Vec<u8>> {
+    Err(NotCompiled {
+        plugin: plugin.to_string(),
+    }
+    .into())
+}
+
+/// The CPU features Cranelift may use, as a word for the cache directory's name: a home
+/// directory shared by different machines keeps one set of entries per CPU.
+fn cpu_features() -> String {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let detected = [
+            is_x86_feature_detected!("sse3"),
+            is_x86_feature_detected!("ssse3"),
+            is_x86_feature_detected!("sse4.1"),
+            is_x86_feature_detected!("sse4.2"),
+            is_x86_feature_detected!("popcnt"),
+            is_x86_feature_detected!("avx"),
+            is_x86_feature_detected!("avx2"),
+            is_x86_feature_detected!("fma"),
+            is_x86_feature_detected!("bmi1"),
+            is_x86_feature_detected!("bmi2"),
+            is_x86_feature_detected!("lzcnt"),
+            is_x86_feature_detected!("avx512f"),
+            is_x86_feature_detected!("avx512vl"),
+            is_x86_feature_detected!("avx512dq"),
+            is_x86_feature_detected!("avx512bw"),
+            is_x86_feature_detected!("avx512vbmi"),
+        ];
+        detected
+            .iter()
+            .map(|&on| if on { '1' } else { '0' })
+            .collect()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    String::new()
 }
 
 /// Creates `dir` (mode 0700) if needed and checks that it is the current user's and writable by

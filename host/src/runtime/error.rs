@@ -7,6 +7,9 @@ use std::fmt;
 pub enum Failure {
     /// The component could not be loaded, checked against its grants, or instantiated.
     Load(String),
+    /// The component is not in the compiled-component cache, and this process may not compile
+    /// it (`cchost-hook` hands the call to `cchost`).
+    NotCompiled,
     /// Wall-time limit reached.
     Timeout { ms: u64 },
     /// The guest tried to grow its memory past the limit.
@@ -41,6 +44,7 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Failure::Load(message) => write!(f, "could not load: {message}"),
+            Failure::NotCompiled => write!(f, "is not in the compiled-component cache yet"),
             Failure::Timeout { ms } => write!(f, "timed out after {ms} ms"),
             Failure::MemoryLimit { mib } => write!(f, "exceeded its memory limit of {mib} MiB"),
             Failure::FuelExhausted { fuel } => write!(f, "ran out of fuel ({fuel} units)"),

@@ -26,7 +26,7 @@ use std::{
 
 use anyhow::{Context, Result};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Strategy,
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
     component::{Component, Linker},
 };
 
@@ -42,7 +42,7 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(2);
 pub const MAX_MEMORY_BYTES: usize = 4 << 30;
 
 /// How instances get their memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Allocation {
     /// mmap on demand: nothing to set up, best for one-shot processes such as `cchost hook`.
     OnDemand,
@@ -65,6 +65,52 @@ impl Metering {
             Metering::Fuel
         } else {
             Metering::Off
+        }
+    }
+}
+
+/// Whether a component missing from the cache may be compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compilation {
+    /// Compile it (and store it in the cache).
+    Allowed,
+    /// Fail with [`NotCompiled`]: `cchost-hook` hands such calls to `cchost`, which compiles.
+    CachedOnly,
+}
+
+/// A component is not in the cache and this runtime may not compile it.
+#[derive(Debug, Clone)]
+pub struct NotCompiled {
+    pub plugin: String,
+}
+
+impl std::fmt::Display for NotCompiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "plugin `{}` is not in the compiled-component cache yet",
+            self.plugin
+        )
+    }
+}
+
+impl std::error::Error for NotCompiled {}
+
+/// What an engine is configured for; names its directory in the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EngineKind {
+    pub allocation: Allocation,
+    pub metering: Metering,
+    pub tier: Tier,
+}
+
+impl EngineKind {
+    /// The kind `cchost plugin optimize` compiles for: what the runtime's optimised flavor uses.
+    pub fn optimizing(allocation: Allocation, metering: Metering) -> Self {
+        EngineKind {
+            allocation,
+            metering,
+            tier: Tier::Optimized,
         }
     }
 }
@@ -125,7 +171,7 @@ pub struct ComponentSource<'a> {
 pub struct Flavor<T: 'static> {
     pub engine: Engine,
     pub linker: Linker<T>,
-    pub tier: Tier,
+    pub kind: EngineKind,
 }
 
 /// A compiled component and the flavor whose engine it belongs to.
@@ -148,6 +194,7 @@ pub struct Runtime<T: 'static> {
     others: Mutex<HashMap<FlavorKey, Arc<Flavor<T>>>>,
     cache: ComponentCache,
     tiering: Tiering,
+    compilation: Compilation,
 }
 
 impl<T: 'static> Runtime<T> {
@@ -171,11 +218,16 @@ impl<T: 'static> Runtime<T> {
             others: Mutex::default(),
             cache,
             tiering: Tiering::default(),
+            compilation: Compilation::Allowed,
         })
     }
 
     pub fn set_tiering(&mut self, tiering: Tiering) {
         self.tiering = tiering;
+    }
+
+    pub fn set_compilation(&mut self, compilation: Compilation) {
+        self.compilation = compilation;
     }
 
     /// The engine and linker for plugins with this metering, compiled by `tier`.
@@ -192,8 +244,8 @@ impl<T: 'static> Runtime<T> {
         Ok(flavor)
     }
 
-    /// The optimised compiled form of `bytes`, from the on-disk cache when possible; compiles
-    /// it now when it is not there.
+    /// The compiled form of `bytes` for `flavor`, from the on-disk cache when possible;
+    /// compiled now when it is not there and compiling is allowed.
     pub fn component(
         &self,
         flavor: &Flavor<T>,
@@ -201,7 +253,14 @@ impl<T: 'static> Runtime<T> {
         bytes: &[u8],
         sha256: &str,
     ) -> Result<Component> {
-        self.cache.load(&flavor.engine, plugin, bytes, sha256)
+        self.cache.load(
+            &flavor.engine,
+            flavor.kind,
+            self.compilation,
+            plugin,
+            bytes,
+            sha256,
+        )
     }
 
     /// The component ready to instantiate, as fast as it can be had: the cached optimised code;
@@ -214,8 +273,9 @@ impl<T: 'static> Runtime<T> {
             .baseline_from
             .is_some_and(|from| source.bytes.len() >= from);
         if large
+            && self.compilation == Compilation::Allowed
             && self.cache.is_enabled()
-            && !self.cache.contains(&optimized.engine, source.sha256)
+            && !self.cache.contains(optimized.kind, source.sha256)
         {
             let baseline = self.flavor(metering, Tier::Baseline)?;
             match self.component(&baseline, source.plugin, source.bytes, source.sha256) {
@@ -272,7 +332,7 @@ impl<T: 'static> Runtime<T> {
                 ),
             }
         }
-        let (engine, cache) = (optimized.engine.clone(), self.cache.clone());
+        let (engine, kind, cache) = (optimized.engine.clone(), optimized.kind, self.cache.clone());
         let (plugin, bytes, sha256) = (
             source.plugin.to_string(),
             source.bytes.to_vec(),
@@ -281,7 +341,7 @@ impl<T: 'static> Runtime<T> {
         let spawned = thread::Builder::new()
             .name("cchost-optimize".into())
             .spawn(move || {
-                if let Err(e) = cache.optimize(&engine, &plugin, &bytes, &sha256) {
+                if let Err(e) = cache.optimize(&engine, kind, &plugin, &bytes, &sha256) {
                     tracing::warn!(plugin, "optimizing in the background failed: {e:#}");
                 }
             });
@@ -297,7 +357,7 @@ impl<T: 'static> Runtime<T> {
 /// The optimising engine `cchost plugin optimize` compiles with: configured exactly as the
 /// runtime's, so that its cache entries are the ones the runtime looks up.
 pub fn optimizing_engine(allocation: Allocation, metering: Metering) -> Result<Engine> {
-    Engine::new(&engine_config(allocation, metering, Tier::Optimized))
+    Engine::new(&engine_config(EngineKind::optimizing(allocation, metering)))
         .map_err(anyhow::Error::from)
         .context("create the wasm engine")
 }
@@ -308,7 +368,12 @@ fn build_flavor<T: 'static>(
     tier: Tier,
     link: &LinkHost<T>,
 ) -> Result<Flavor<T>> {
-    let engine = Engine::new(&engine_config(allocation, metering, tier))
+    let kind = EngineKind {
+        allocation,
+        metering,
+        tier,
+    };
+    let engine = Engine::new(&engine_config(kind))
         .map_err(anyhow::Error::from)
         .context("create the wasm engine")?;
     start_epoch_ticker(&engine)?;
@@ -317,25 +382,30 @@ fn build_flavor<T: 'static>(
     Ok(Flavor {
         engine,
         linker,
-        tier,
+        kind,
     })
 }
 
-fn engine_config(allocation: Allocation, metering: Metering, tier: Tier) -> Config {
+/// The engine's settings; an engine built without the compilers (`cchost-hook`) must configure
+/// everything that shapes compiled code exactly as the compiling one did, or wasmtime refuses
+/// the cache's entries.
+fn engine_config(kind: EngineKind) -> Config {
     let mut config = Config::new();
+    #[cfg(feature = "compiler")]
     config
-        .strategy(match tier {
-            Tier::Optimized => Strategy::Cranelift,
-            Tier::Baseline => Strategy::Winch,
+        .strategy(match kind.tier {
+            Tier::Optimized => wasmtime::Strategy::Cranelift,
+            Tier::Baseline => wasmtime::Strategy::Winch,
         })
+        .cranelift_opt_level(wasmtime::OptLevel::Speed);
+    config
         .epoch_interruption(true)
-        .consume_fuel(metering == Metering::Fuel)
-        .cranelift_opt_level(OptLevel::Speed)
+        .consume_fuel(kind.metering == Metering::Fuel)
         // Only native debuggers need it (wasm backtraces do not), and registering it is a
         // large part of loading a component in a one-shot process.
         .native_unwind_info(false)
         .wasm_component_model(true);
-    if allocation == Allocation::Pooling {
+    if kind.allocation == Allocation::Pooling {
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(256)
             .total_core_instances(512)
@@ -376,24 +446,21 @@ mod tests {
 
     #[test]
     fn each_tier_and_metering_has_its_own_cache_directory() {
-        // The cache finds entries by engine hash only: were two flavors to share one, Winch
+        // The cache finds entries by engine kind only: were two flavors to share one, Winch
         // code would be served as Cranelift's or fuel-free code to a metered plugin.
         let cache = ComponentCache::at("/nonexistent/cchost-cache");
         let mut dirs = std::collections::HashSet::new();
-        for metering in [Metering::Off, Metering::Fuel] {
-            for tier in [Tier::Optimized, Tier::Baseline] {
-                let engine = Engine::new(&engine_config(Allocation::OnDemand, metering, tier))
-                    .expect("engine");
-                assert!(dirs.insert(cache.engine_dir(&engine).expect("enabled cache")));
+        for allocation in [Allocation::OnDemand, Allocation::Pooling] {
+            for metering in [Metering::Off, Metering::Fuel] {
+                for tier in [Tier::Optimized, Tier::Baseline] {
+                    let kind = EngineKind {
+                        allocation,
+                        metering,
+                        tier,
+                    };
+                    assert!(dirs.insert(cache.engine_dir(kind).expect("enabled cache")));
+                }
             }
         }
-        let engine = optimizing_engine(Allocation::OnDemand, Metering::Off).expect("engine");
-        let plain = Engine::new(&engine_config(
-            Allocation::OnDemand,
-            Metering::Off,
-            Tier::Optimized,
-        ))
-        .expect("engine");
-        assert_eq!(cache.engine_dir(&engine), cache.engine_dir(&plain));
     }
 }
