@@ -5,11 +5,12 @@
 //! digest of the component's bytes. The directory is named from what cchost configured rather
 //! than from `Engine::precompile_compatibility_hash()` because that needs a compiler, and
 //! `cchost-hook` is built without one; wasmtime still checks every entry's version, target, CPU
-//! features and settings against the engine when it loads it. Entries are written to a temporary file in
-//! the same directory and renamed into place, so concurrent writers never expose a partial file;
-//! an entry that fails to load is removed and rebuilt. A precompiled file is native code that
-//! runs unchecked, so the cache is used only when its directory belongs to the current user and
-//! nobody else can write to it.
+//! features and settings against the engine when it loads it. Entries are written to a
+//! temporary file in the same directory and renamed into place, so concurrent writers never
+//! expose a partial file; an entry that fails to load is removed and rebuilt by the next
+//! process that may compile (a cached-only one leaves it alone). A precompiled file is native
+//! code that runs unchecked, so the cache is used only when its directory belongs to the
+//! current user and nobody else can write to it.
 
 use std::{
     fs,
