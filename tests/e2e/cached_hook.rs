@@ -2,15 +2,17 @@
 //! and hands whatever is not compiled yet to `cchost hook`.
 
 use std::{
-    io::Write,
     path::Path,
-    process::{Command, Output, Stdio},
+    process::Output,
     time::{Duration, Instant},
 };
 
 use serde_json::{Value, json};
 
-use crate::common::{bash_payload, cchost_in, plugin_file, project, stdout_json};
+use crate::{
+    common::{bash_payload, cchost_in, project, run_with_stdin, stdout_json},
+    hook_cli::hostile_project,
+};
 
 const CCHOST: &str = env!("CARGO_BIN_EXE_cchost");
 /// A handoff target that cannot run: proves an answer came from the cache alone.
@@ -26,25 +28,14 @@ fn example_dir() -> &'static Path {
 /// Runs `cchost-hook <args>` on `stdin` with its own home and `$XDG_CACHE_HOME`, handing cache
 /// misses to `handoff`.
 fn cchost_hook(args: &[&str], stdin: &str, home: &Path, handoff: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cchost-hook"))
-        .args(args)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("CCHOST_EXE", handoff)
-        .env_remove("CCHOST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cchost-hook");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().expect("wait for cchost-hook")
+    run_with_stdin(
+        env!("CARGO_BIN_EXE_cchost-hook"),
+        args,
+        stdin,
+        home,
+        &home.join("cache"),
+        &[("CCHOST_EXE", handoff)],
+    )
 }
 
 fn decision(output: &Output) -> Value {
@@ -126,18 +117,7 @@ fn an_unreadable_cache_entry_is_left_to_cchost_which_rebuilds_it() {
 #[test]
 fn limits_hold_when_answering_from_the_cache() {
     let home = tempfile::tempdir().unwrap();
-    let dir = project(&format!(
-        r#"
-[[hooks.PreToolUse]]
-plugin = "hostile"
-timeout_ms = 100
-
-[plugins.hostile]
-path = "{wasm}"
-settings = {{ mode = "loop" }}
-"#,
-        wasm = plugin_file("hostile").display()
-    ));
+    let dir = hostile_project("loop", "timeout_ms = 100");
     let payload = bash_payload(dir.path(), "ls");
     cchost_hook(&[], &payload, home.path(), CCHOST);
     let started = Instant::now();

@@ -62,24 +62,47 @@ pub fn cchost(args: &[&str], stdin: &str, home: &Path) -> Output {
 
 /// [`cchost`] with its own `$XDG_CACHE_HOME`, for tests that need a cache nobody filled.
 pub fn cchost_with_cache(args: &[&str], stdin: &str, home: &Path, xdg_cache: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cchost"))
+    run_with_stdin(
+        env!("CARGO_BIN_EXE_cchost"),
+        args,
+        stdin,
+        home,
+        xdg_cache,
+        &[],
+    )
+}
+
+/// Runs `exe <args>` on `stdin` with a private home, `$XDG_CACHE_HOME` and no user
+/// configuration, plus `envs`.
+pub fn run_with_stdin(
+    exe: &str,
+    args: &[&str],
+    stdin: &str,
+    home: &Path,
+    xdg_cache: &Path,
+    envs: &[(&str, &str)],
+) -> Output {
+    let mut child = Command::new(exe)
         .args(args)
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_CACHE_HOME", xdg_cache)
         .env_remove("CCHOST_LOG")
+        .envs(envs.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn cchost");
+        .unwrap_or_else(|e| panic!("spawn {exe}: {e}"));
     child
         .stdin
         .take()
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
-    child.wait_with_output().expect("wait for cchost")
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait for {exe}: {e}"))
 }
 
 /// A Claude Code PreToolUse payload for a Bash command run in `cwd`.

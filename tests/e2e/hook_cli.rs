@@ -104,7 +104,7 @@ fn unknown_events_pass_through_harmlessly() {
 }
 
 /// A project binding the hostile test plugin with `mode` on PreToolUse.
-fn hostile_project(mode: &str, extra: &str) -> tempfile::TempDir {
+pub fn hostile_project(mode: &str, extra: &str) -> tempfile::TempDir {
     project(&format!(
         r#"
 [[hooks.PreToolUse]]

@@ -78,7 +78,7 @@ pub fn run(args: HookArgs, config: &super::ConfigArgs) -> ExitCode {
         Ok(payload) => match handle_event(&payload, args.event.as_deref(), config, Mode::Full) {
             Answer::Reply(reply) => reply,
             // A full run compiles what is missing; it cannot get here, but it would fail closed.
-            Answer::NotCompiled => wire::render_error(
+            Answer::NotCompiled { .. } => wire::render_error(
                 args.event.as_deref(),
                 "cchost hook: a hook could not be compiled",
             ),
@@ -114,7 +114,9 @@ pub fn run_cached_only() -> ExitCode {
             let config = super::ConfigArgs::default();
             match handle_event(&payload, event.as_deref(), &config, Mode::CachedOnly) {
                 Answer::Reply(reply) => reply,
-                Answer::NotCompiled => hand_over(&payload, event.as_deref()),
+                Answer::NotCompiled { event_name } => {
+                    hand_over(&payload, event.as_deref(), &event_name)
+                }
             }
         }
         Err(reply) => reply,
@@ -132,7 +134,9 @@ enum Mode {
 enum Answer {
     Reply(ClaudeReply),
     /// A bound hook is not in the cache and this process may not compile it.
-    NotCompiled,
+    NotCompiled {
+        event_name: String,
+    },
 }
 
 fn print_reply(reply: &ClaudeReply) -> ExitCode {
@@ -227,7 +231,9 @@ fn decide(input: &HookInput, config_args: &super::ConfigArgs, mode: Mode) -> Res
                 if let Err(e) = registry.get(&binding.plugin)
                     && e.failure == Failure::NotCompiled
                 {
-                    return Ok(Answer::NotCompiled);
+                    return Ok(Answer::NotCompiled {
+                        event_name: input.event_name.clone(),
+                    });
                 }
             }
             registry
@@ -256,11 +262,8 @@ fn decide(input: &HookInput, config_args: &super::ConfigArgs, mode: Mode) -> Res
 
 /// Runs `cchost hook [EVENT]` on `payload` and answers with its answer. If it cannot be run,
 /// the answer is an error, which fails closed on permission events like any other.
-fn hand_over(payload: &[u8], event_arg: Option<&str>) -> ClaudeReply {
-    let event_for_error = HookInput::parse(payload, event_arg)
-        .ok()
-        .map(|input| input.event_name);
-    let fail = |message: String| wire::render_error(event_for_error.as_deref(), &message);
+fn hand_over(payload: &[u8], event_arg: Option<&str>, event_name: &str) -> ClaudeReply {
+    let fail = |message: String| wire::render_error(Some(event_name), &message);
     let exe = handoff_executable();
     let mut command = std::process::Command::new(&exe);
     command.arg("hook").args(event_arg);
