@@ -4,7 +4,8 @@
 //!   allocators, versus spawning `/bin/true` and a Python hook making the same decision;
 //! - `cchost hook` as a whole process versus the same two, and `cchost-hook`, the slim hook
 //!   executable (what `cchost hook install` writes when it is installed), built here as users
-//!   install it: alone, without the compilers (`--no-default-features`).
+//!   install it: alone, without the compilers (`--no-default-features`), both linked against
+//!   glibc and for musl as a static-pie (what `just install` builds on Linux).
 //!
 //! Prints p50/p90 per case and the ratios. Run with `cargo bench -p cchost --bench hooks`;
 //! `cargo bench -p cchost --bench hooks -- pooling` runs only the cases whose name contains
@@ -111,24 +112,33 @@ fn main() {
             );
         })
     });
-    case("cchost-hook (slim process)", &|| {
-        let slim = slim_hook_executable();
-        let slim = slim.to_str().unwrap();
-        // Cache misses go to `cchost hook`; after the warm-up every call answers alone.
-        let envs = [
-            ("XDG_CACHE_HOME", cache.as_path()),
-            ("HOME", work.path()),
-            ("CCHOST_EXE", Path::new(cchost)),
-        ];
-        measure(300, || {
-            let out = run_process(slim, &[], &payload, &envs);
-            assert!(
-                out.starts_with(b"{\"hookSpecificOutput\""),
-                "{}",
-                String::from_utf8_lossy(&out)
-            );
-        })
-    });
+    for flavor in [SlimFlavor::Dynamic, SlimFlavor::Musl] {
+        let build = match flavor.build() {
+            Ok(build) => build,
+            Err(why) => {
+                eprintln!("{}: skipped ({why})", flavor.case());
+                continue;
+            }
+        };
+        case(flavor.case(), &|| {
+            let slim = slim_hook_executable(&build);
+            let slim = slim.to_str().unwrap();
+            // Cache misses go to `cchost hook`; after the warm-up every call answers alone.
+            let envs = [
+                ("XDG_CACHE_HOME", cache.as_path()),
+                ("HOME", work.path()),
+                ("CCHOST_EXE", Path::new(cchost)),
+            ];
+            measure(300, || {
+                let out = run_process(slim, &[], &payload, &envs);
+                assert!(
+                    out.starts_with(b"{\"hookSpecificOutput\""),
+                    "{}",
+                    String::from_utf8_lossy(&out)
+                );
+            })
+        });
+    }
     case("spawn /bin/true", &|| {
         measure(300, || {
             run_process("/bin/true", &[], "", &[]);
@@ -197,17 +207,108 @@ fn main() {
         "  cchost hook     / cchost-hook process    = {:>8.2}x",
         process / slim
     );
+    if let Some(musl) = p50(SlimFlavor::Musl.case()) {
+        println!(
+            "  spawn /bin/true / cchost-hook musl       = {:>8.2}x",
+            bin_true / musl
+        );
+        println!(
+            "  Python hook     / cchost-hook musl       = {:>8.1}x",
+            python / musl
+        );
+        println!(
+            "  cchost hook     / cchost-hook musl       = {:>8.2}x",
+            process / musl
+        );
+        println!(
+            "  cchost-hook     / cchost-hook musl       = {:>8.2}x",
+            slim / musl
+        );
+    }
+}
+
+/// The two ways `cchost-hook` is installed (README, "Use it from Claude Code").
+#[derive(Clone, Copy)]
+enum SlimFlavor {
+    /// `cargo install --path host --no-default-features --bin cchost-hook`, linked against the
+    /// system's glibc.
+    Dynamic,
+    /// What `just install` builds on Linux: the same for the host's `-linux-musl` target, a
+    /// static-pie (still position independent) with no shared libraries to load and none of
+    /// glibc's start-up CPU probing.
+    Musl,
+}
+
+/// How one flavor is built: its `--target`, the C compiler for that target and where.
+struct SlimBuild {
+    target: Option<String>,
+    c_compiler: Option<(String, &'static str)>,
+    dir: &'static str,
+}
+
+impl SlimFlavor {
+    fn case(self) -> &'static str {
+        match self {
+            SlimFlavor::Dynamic => "cchost-hook (slim process)",
+            SlimFlavor::Musl => "cchost-hook (musl static-pie)",
+        }
+    }
+
+    fn build(self) -> Result<SlimBuild, String> {
+        match self {
+            SlimFlavor::Dynamic => Ok(SlimBuild {
+                target: None,
+                c_compiler: None,
+                dir: "slim-hook",
+            }),
+            SlimFlavor::Musl => {
+                let host = host_triple().ok_or("cannot run `rustc -vV`")?;
+                let musl = host
+                    .strip_suffix("-linux-gnu")
+                    .map(|arch| format!("{arch}-linux-musl"))
+                    .ok_or_else(|| format!("host {host} is not linux-gnu"))?;
+                let installed = Command::new("rustup")
+                    .args(["target", "list", "--installed"])
+                    .output()
+                    .map_err(|e| format!("cannot run rustup: {e}"))?;
+                if !String::from_utf8_lossy(&installed.stdout)
+                    .lines()
+                    .any(|line| line == musl)
+                {
+                    return Err(format!("`rustup target add {musl}` first"));
+                }
+                if Command::new("musl-gcc").arg("--version").output().is_err() {
+                    return Err("musl-gcc is missing (Debian: apt install musl-tools)".into());
+                }
+                Ok(SlimBuild {
+                    c_compiler: Some((format!("CC_{}", musl.replace('-', "_")), "musl-gcc")),
+                    target: Some(musl),
+                    dir: "slim-hook-musl",
+                })
+            }
+        }
+    }
+}
+
+fn host_triple() -> Option<String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let output = Command::new(rustc).arg("-vV").output().ok()?;
+    String::from_utf8(output.stdout)
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("host: ").map(str::to_string))
 }
 
 /// Builds `cchost-hook` as users install it — alone, release, without the compilers — in a
 /// target directory of its own (a build with the other targets would unify the features and
 /// link the compilers in). The first build takes minutes; later ones are incremental.
-fn slim_hook_executable() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+fn slim_hook_executable(build: &SlimBuild) -> PathBuf {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()
-        .join("slim-hook");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .join(build.dir);
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo
         .args([
             "build",
             "--release",
@@ -219,12 +320,19 @@ fn slim_hook_executable() -> PathBuf {
             "cchost-hook",
             "--target-dir",
         ])
-        .arg(&target)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("run cargo to build cchost-hook");
+        .arg(&target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if let Some((variable, compiler)) = &build.c_compiler {
+        cargo.env(variable, compiler);
+    }
+    let mut output_dir = target_dir;
+    if let Some(triple) = &build.target {
+        cargo.args(["--target", triple]);
+        output_dir = output_dir.join(triple);
+    }
+    let status = cargo.status().expect("run cargo to build cchost-hook");
     assert!(status.success(), "building the slim cchost-hook failed");
-    target.join("release/cchost-hook")
+    output_dir.join("release/cchost-hook")
 }
 
 fn which_python() -> String {
